@@ -1,0 +1,1 @@
+-- SQLite-only overrides of queries/*.sql.
