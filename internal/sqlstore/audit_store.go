@@ -7,7 +7,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 )
 
@@ -92,15 +91,4 @@ func (s *Store) VerifyAudit(ctx context.Context) (broken int64, checked int64, e
 		return prevSeq + 1, checked, nil
 	}
 	return 0, checked, nil
-}
-
-// AuditFilter selects audit rows for auditors.
-type AuditFilter struct {
-	ActorID    guanxi.ID
-	Action     string
-	ObjectType string
-	CustomerID guanxi.ID
-	From, To   time.Time
-	BeforeSeq  int64 // cursor: rows with seq below this
-	Limit      int
 }

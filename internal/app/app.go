@@ -1,0 +1,35 @@
+// Package app holds the services a running Guanxi offers, wired once in cmd
+// and handed to the HTTP surfaces (api, web). It does no I/O itself.
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/audit"
+	"github.com/guanxi-crm/guanxi/internal/auth"
+	"github.com/guanxi-crm/guanxi/internal/customer"
+	"github.com/guanxi-crm/guanxi/internal/i18n"
+	"github.com/guanxi-crm/guanxi/internal/settings"
+	"github.com/guanxi-crm/guanxi/internal/staff"
+)
+
+// App is everything the HTTP surfaces need.
+type App struct {
+	Customers *customer.Service
+	Staff     *staff.Service
+	Auth      *auth.Service
+	Settings  *settings.Service
+	Audit     *audit.Service
+	I18n      *i18n.Bundle
+	Sessions  *scs.SessionManager
+	Idem      IdempotencyStore
+	Health    func(ctx context.Context) error
+	Log       *slog.Logger
+	Clock     guanxi.Clock
+	// Version is the build version shown in the UI and /api/v1/version.
+	Version string
+}
