@@ -1,3 +1,374 @@
 package sqlstore
 
-type customerQueries struct{}
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/audit"
+	"github.com/guanxi-crm/guanxi/internal/customer"
+	"github.com/guanxi-crm/guanxi/internal/search"
+)
+
+type customerQueries struct {
+	CustomerColumns    string `q:"customer-columns"`
+	CustomerInsert     string `q:"customer-insert"`
+	CustomerUpdate     string `q:"customer-update"`
+	CustomerDuplicates string `q:"customer-duplicates"`
+	CustomerSoftDelete string `q:"customer-soft-delete"`
+	CustomerRestore    string `q:"customer-restore"`
+	CustomerVersion    string `q:"customer-version"`
+	CustomerTagsDelete string `q:"customer-tags-delete"`
+	CustomerTagInsert  string `q:"customer-tag-insert"`
+	CustomerTokensDel  string `q:"customer-tokens-delete"`
+	CustomerTokenIns   string `q:"customer-token-insert"`
+	SequenceNext       string `q:"sequence-next"`
+	SequenceInit       string `q:"sequence-init"`
+	SettingValue       string `q:"setting-value"`
+	CustomerSetOwner   string `q:"customer-set-owner"`
+	TransferInsert     string `q:"transfer-insert"`
+	TransferList       string `q:"transfer-list"`
+	TransferTarget     string `q:"transfer-target"`
+	CustomerHistory    string `q:"customer-history"`
+	CustomerTouch      string `q:"customer-touch-contact"`
+	FieldDefList       string `q:"field-defs"`
+	FieldDefInsert     string `q:"field-def-insert"`
+	FieldDefUpdate     string `q:"field-def-update"`
+	FieldDefVersion    string `q:"field-def-version"`
+}
+
+// customerRow adds the JSON columns that the domain type keeps as maps.
+type customerRow struct {
+	customer.Customer
+	CustomJSON  string `db:"custom"`
+	ConsentJSON string `db:"consent"`
+}
+
+func (r customerRow) decode() (customer.Customer, error) {
+	c := r.Customer
+	c.Custom = map[string]any{}
+	c.Consent = map[string]bool{}
+	if err := json.Unmarshal([]byte(r.CustomJSON), &c.Custom); err != nil {
+		return c, fmt.Errorf("customer %d custom: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.ConsentJSON), &c.Consent); err != nil {
+		return c, fmt.Errorf("customer %d consent: %w", c.ID, err)
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return "{}"
+	}
+	return string(b)
+}
+
+// customerNumber returns the next customer number, e.g. KH00000123, from the
+// sequences row and the number format settings.
+func (s *Store) customerNumber(ctx context.Context, tx *sqlx.Tx) (string, error) {
+	var n int64
+	err := tx.GetContext(ctx, &n, s.q.SequenceNext, "customer_number")
+	if errors.Is(err, sql.ErrNoRows) {
+		n = 1
+		_, err = tx.ExecContext(ctx, s.q.SequenceInit, "customer_number")
+	}
+	if err != nil {
+		return "", wrap(err)
+	}
+	prefix := s.settingTx(ctx, tx, "customer.number_prefix", "KH")
+	digits, _ := strconv.Atoi(s.settingTx(ctx, tx, "customer.number_digits", "8"))
+	if digits < 1 || digits > 18 {
+		digits = 8
+	}
+	return fmt.Sprintf("%s%0*d", prefix, digits, n), nil
+}
+
+func (s *Store) settingTx(ctx context.Context, tx *sqlx.Tx, key, def string) string {
+	var v string
+	if err := tx.GetContext(ctx, &v, s.q.SettingValue, key); err != nil {
+		return def
+	}
+	return v
+}
+
+// duplicateCheck refuses a customer whose ID number or mobile is taken,
+// naming the existing customer's number only when a may see it.
+func (s *Store) duplicateCheck(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor, c *customer.Customer) error {
+	var dups []struct {
+		ID       guanxi.ID `db:"id"`
+		Number   string    `db:"number"`
+		IDNumber string    `db:"id_number"`
+		Mobile   string    `db:"mobile"`
+	}
+	if err := tx.SelectContext(ctx, &dups, s.q.CustomerDuplicates, c.ID, c.IDNumber, c.Mobile); err != nil {
+		return wrap(err)
+	}
+	if len(dups) == 0 {
+		return nil
+	}
+	d := dups[0]
+	field := "mobile"
+	if c.IDNumber != "" && d.IDNumber == c.IDNumber {
+		field = "id_number"
+	}
+	if s.visible(ctx, tx, a, d.ID) {
+		return &guanxi.Error{Kind: guanxi.KindConflict, Key: "customer.duplicate",
+			Args: map[string]any{"number": d.Number, "id": d.ID}, Fields: []guanxi.FieldError{{Field: field, Key: "customer.duplicate_field"}}}
+	}
+	return &guanxi.Error{Kind: guanxi.KindConflict, Key: "customer.duplicate_hidden",
+		Fields: []guanxi.FieldError{{Field: field, Key: "customer.duplicate_field"}}}
+}
+
+// visible reports whether customer id (deleted or not) is in a's scope.
+func (s *Store) visible(ctx context.Context, q sqlx.QueryerContext, a guanxi.Actor, id guanxi.ID) bool {
+	pred, args := scopeSQL(a, "c")
+	var one int
+	err := sqlx.GetContext(ctx, q, &one, s.rebind("SELECT 1 FROM customers c WHERE c.id = ? AND "+pred), append([]any{id}, args...)...)
+	return err == nil
+}
+
+// inScope loads the version of a live customer in a's scope, or NotFound.
+func (s *Store) liveInScope(ctx context.Context, q sqlx.QueryerContext, a guanxi.Actor, id guanxi.ID) (int64, error) {
+	pred, args := scopeSQL(a, "c")
+	var v int64
+	err := sqlx.GetContext(ctx, q, &v, s.rebind("SELECT c.version FROM customers c WHERE c.id = ? AND c.deleted_at IS NULL AND "+pred),
+		append([]any{id}, args...)...)
+	return v, notFound(err, "error.not_found")
+}
+
+func (s *Store) writeTagsAndTokens(ctx context.Context, tx *sqlx.Tx, c *customer.Customer, replace bool) error {
+	if replace {
+		if _, err := tx.ExecContext(ctx, s.q.CustomerTagsDelete, c.ID); err != nil {
+			return wrap(err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q.CustomerTokensDel, c.ID); err != nil {
+			return wrap(err)
+		}
+	}
+	for _, t := range c.Tags {
+		if _, err := tx.ExecContext(ctx, s.q.CustomerTagInsert, t, c.ID); err != nil {
+			return wrap(err)
+		}
+	}
+	for _, t := range search.CustomerTokens(c.Name, c.Number, c.IDNumber, c.Mobile, c.Phone) {
+		if _, err := tx.ExecContext(ctx, s.q.CustomerTokenIns, t, c.ID); err != nil {
+			return wrap(err)
+		}
+	}
+	return nil
+}
+
+// CreateCustomer stores c with the next customer number, its tags and search
+// tokens and an audit row, all in one transaction.
+func (s *Store) CreateCustomer(ctx context.Context, a guanxi.Actor, c *customer.Customer) error {
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.checkOwner(ctx, tx, a, c.OwnerID); err != nil {
+			return err
+		}
+		if err := s.duplicateCheck(ctx, tx, a, c); err != nil {
+			return err
+		}
+		num, err := s.customerNumber(ctx, tx)
+		if err != nil {
+			return err
+		}
+		now := s.nowUTC()
+		c.Number, c.CreatedAt, c.UpdatedAt, c.Version = num, now, now, 1
+		if a.UserID != 0 {
+			by := a.UserID
+			c.CreatedBy = &by
+		}
+		err = tx.GetContext(ctx, &c.ID, s.q.CustomerInsert, c.Number, c.Kind, c.Name, c.NamePinyin, c.Gender,
+			c.Birthday, b2i(c.LunarBirthday), c.IDType, c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat,
+			c.Province, c.City, c.District, c.Address, c.Market, c.Industry, c.Source, c.Stage, c.Grade,
+			jsonText(c.Custom), jsonText(c.Consent), c.Notes, c.OwnerID, c.CreatedBy, now, now)
+		if err != nil {
+			return uniqueConflict(err)
+		}
+		if err := s.writeTagsAndTokens(ctx, tx, c, false); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, audit.New(a, audit.ActionCreate, "customer", c.ID,
+			map[string]any{"number": c.Number, "owner_id": c.OwnerID}).ForCustomer(c.ID))
+	})
+}
+
+// checkOwner verifies that the owner is an active user that a may assign
+// customers to (itself, its subtree for managers, anyone for admins).
+func (s *Store) checkOwner(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor, ownerID guanxi.ID) error {
+	var t struct {
+		ID       guanxi.ID `db:"id"`
+		Name     string    `db:"name"`
+		Disabled bool      `db:"disabled"`
+		Path     string    `db:"path"`
+	}
+	err := tx.GetContext(ctx, &t, s.q.TransferTarget, ownerID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && t.Disabled) {
+		return guanxi.Invalid(guanxi.Field("owner_id", "validation.owner"))
+	}
+	if err != nil {
+		return wrap(err)
+	}
+	switch a.Scope() {
+	case guanxi.ScopeAll:
+		return nil
+	case guanxi.ScopeSubtree:
+		if strings.HasPrefix(t.Path, a.OrgPath) {
+			return nil
+		}
+	case guanxi.ScopeOwn:
+		if ownerID == a.UserID {
+			return nil
+		}
+	}
+	return guanxi.Invalid(guanxi.Field("owner_id", "validation.owner"))
+}
+
+// uniqueConflict turns a unique-index violation from a racing insert into a
+// neutral conflict; everything else is internal.
+func uniqueConflict(err error) error {
+	msg := strings.ToLower(err.Error())
+	if strings.Contains(msg, "unique") || strings.Contains(msg, "duplicate key") {
+		return guanxi.Conflict("customer.duplicate_hidden", nil)
+	}
+	return wrap(err)
+}
+
+// GetCustomer returns a customer in a's scope; deleted selects the trash.
+func (s *Store) GetCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, deleted bool) (customer.Customer, error) {
+	pred, args := scopeSQL(a, "c")
+	del := "c.deleted_at IS NULL"
+	if deleted {
+		del = "c.deleted_at IS NOT NULL"
+	}
+	var row customerRow
+	q := s.rebind(s.rawColumns() + " WHERE c.id = ? AND " + del + " AND " + pred)
+	if err := s.r.GetContext(ctx, &row, q, append([]any{id}, args...)...); err != nil {
+		return customer.Customer{}, notFound(err, "error.not_found")
+	}
+	c, err := row.decode()
+	if err != nil {
+		return c, guanxi.Internal(err)
+	}
+	tags, err := s.tagsOf(ctx, []guanxi.ID{id})
+	if err != nil {
+		return c, err
+	}
+	c.Tags = tags[id]
+	return c, nil
+}
+
+// rawColumns is the customer select with ? placeholders intact (the loaded
+// query has none, so it is the same on both dialects).
+func (s *Store) rawColumns() string { return s.q.CustomerColumns }
+
+func (s *Store) tagsOf(ctx context.Context, ids []guanxi.ID) (map[guanxi.ID][]string, error) {
+	out := map[guanxi.ID][]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN (?) ORDER BY tag", ids)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	rows, err := s.r.QueryxContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id guanxi.ID
+		var tag string
+		if err := rows.Scan(&id, &tag); err != nil {
+			return nil, wrap(err)
+		}
+		out[id] = append(out[id], tag)
+	}
+	return out, wrap(rows.Err())
+}
+
+// UpdateCustomer writes c if its version is still version, with the field
+// diff in the audit log.
+func (s *Store) UpdateCustomer(ctx context.Context, a guanxi.Actor, c *customer.Customer, version int64, changes []customer.Change) error {
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		cur, err := s.liveInScope(ctx, tx, a, c.ID)
+		if err != nil {
+			return err
+		}
+		if cur != version {
+			return guanxi.Stale(cur)
+		}
+		if err := s.duplicateCheck(ctx, tx, a, c); err != nil {
+			return err
+		}
+		now := s.nowUTC()
+		res, err := tx.ExecContext(ctx, s.q.CustomerUpdate, c.Kind, c.Name, c.NamePinyin, c.Gender, c.Birthday,
+			b2i(c.LunarBirthday), c.IDType, c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat, c.Province,
+			c.City, c.District, c.Address, c.Market, c.Industry, c.Source, c.Stage, c.Grade,
+			jsonText(c.Custom), jsonText(c.Consent), c.Notes, now, c.ID, version)
+		if err != nil {
+			return uniqueConflict(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return guanxi.Stale(cur)
+		}
+		c.Version, c.UpdatedAt = version+1, now
+		if err := s.writeTagsAndTokens(ctx, tx, c, true); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, audit.New(a, audit.ActionUpdate, "customer", c.ID,
+			map[string]any{"changes": changes}).ForCustomer(c.ID))
+	})
+}
+
+// DeleteCustomer soft-deletes a customer at version.
+func (s *Store) DeleteCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, version int64) error {
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		cur, err := s.liveInScope(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if cur != version {
+			return guanxi.Stale(cur)
+		}
+		now := s.nowUTC()
+		if _, err := tx.ExecContext(ctx, s.q.CustomerSoftDelete, now, now, id, version); err != nil {
+			return wrap(err)
+		}
+		return s.appendAudit(ctx, tx, audit.New(a, audit.ActionDelete, "customer", id, nil).ForCustomer(id))
+	})
+}
+
+// RestoreCustomer brings a soft-deleted customer back.
+func (s *Store) RestoreCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID) error {
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		if !s.visible(ctx, tx, a, id) {
+			return guanxi.NotFound("error.not_found")
+		}
+		res, err := tx.ExecContext(ctx, s.q.CustomerRestore, s.nowUTC(), id)
+		if err != nil {
+			return wrap(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return guanxi.NotFound("error.not_found")
+		}
+		return s.appendAudit(ctx, tx, audit.New(a, audit.ActionRestore, "customer", id, nil).ForCustomer(id))
+	})
+}
