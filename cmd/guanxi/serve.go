@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var c config
+	fs := baseFlags("serve", getenv, &c)
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "GUANXI_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.BoolVar(&c.Demo, "demo", envBool(getenv, "GUANXI_DEMO"), "load demo data into an empty database")
+	fs.IntVar(&c.DemoCustomers, "demo-customers", 10000, "customers for --demo")
+	fs.Uint64Var(&c.Seed, "seed", 1, "seed for --demo")
+	fs.BoolVar(&c.BehindTLS, "tls-proxy", envBool(getenv, "GUANXI_TLS_PROXY"), "served over HTTPS by a proxy: Secure cookies, HSTS")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool(getenv, "GUANXI_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger()
+	s, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	a, err := buildApp(ctx, s, log)
+	if err != nil {
+		return err
+	}
+	if c.Demo {
+		if err := loadDemo(ctx, s, c.DemoCustomers, c.Seed, stdout); err != nil {
+			return err
+		}
+	}
+	user := envOr(getenv, "GUANXI_ADMIN_USER", "admin")
+	pw := getenv("GUANXI_ADMIN_PASSWORD")
+	generated := false
+	if pw == "" {
+		pw, generated = randomPassword(), true
+	}
+	created, err := a.Staff.Bootstrap(ctx, user, pw)
+	if err != nil {
+		return fmt.Errorf("create the first administrator: %w", err)
+	}
+	h, err := handler(a, c)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	fmt.Fprintf(stdout, "Guanxi %s is running at http://%s (database: %s)\n", version, ln.Addr(), s.Dialect())
+	switch {
+	case created && generated:
+		fmt.Fprintf(stdout, "First administrator created. Sign in as %q with password %q and change it.\n", user, pw)
+	case created:
+		fmt.Fprintf(stdout, "First administrator %q created from GUANXI_ADMIN_USER / GUANXI_ADMIN_PASSWORD.\n", user)
+	case c.Demo:
+		fmt.Fprintf(stdout, "Demo staff sign in with password %q (admin, manager, agent, auditor accounts: see the README).\n", demoPassword)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Drain in-flight requests before closing the database.
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(stdout, "Guanxi stopped.")
+	return nil
+}
+
+// randomPassword is a first-run password that satisfies every policy.
+func randomPassword() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	rand.Read(b)
+	out := make([]byte, len(b))
+	for i, x := range b {
+		out[i] = alphabet[int(x)%len(alphabet)]
+	}
+	return string(out[:4]) + "-" + string(out[4:8]) + "-" + string(out[8:12]) + "-" + string(out[12:]) + "#7a"
+}

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/app"
+)
+
+// SessionUserKey is the session key holding the signed-in user's id.
+const SessionUserKey = "user_id"
+
+// authenticate puts the caller's Actor in the request context: from a
+// Bearer API token, else from the session. A bad token is a 401 at once; a
+// missing or stale session leaves the request anonymous for the surface to
+// answer (401 for the API, a redirect to the login page for the web).
+func authenticate(a *app.App, cfg Config, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		addr := clientAddr(r, cfg.TrustProxy)
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				writeProblem(a, w, r, http.StatusUnauthorized, "auth.token_invalid", "")
+				return
+			}
+			u, err := a.Auth.AuthenticateToken(ctx, strings.TrimSpace(token))
+			if err != nil {
+				writeProblem(a, w, r, http.StatusUnauthorized, "auth.token_invalid", "")
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(guanxi.WithActor(ctx, u.Actor(addr))))
+			return
+		}
+		if id, ok := a.Sessions.Get(ctx, SessionUserKey).(int64); ok && id != 0 {
+			u, err := a.Auth.UserForSession(ctx, id)
+			if err == nil {
+				ctx = guanxi.WithActor(ctx, u.Actor(addr))
+			} else if guanxi.KindOf(err) == guanxi.KindUnauthorized || guanxi.KindOf(err) == guanxi.KindNotFound {
+				// Disabled or removed: end the session.
+				_ = a.Sessions.Destroy(ctx)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}

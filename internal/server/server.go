@@ -1,0 +1,48 @@
+// Package server assembles the HTTP handler: it mounts the JSON API and the
+// web pages on one standard-library mux and wraps them in the middleware
+// every request passes through (recover, access log, security headers,
+// cross-origin protection, body limit, session, authentication).
+package server
+
+import (
+	"net/http"
+
+	"github.com/guanxi-crm/guanxi/internal/app"
+)
+
+// Config tunes the handler.
+type Config struct {
+	// BehindTLS marks session cookies Secure and sends HSTS; set it when
+	// the server is reached over HTTPS (directly or through a proxy).
+	BehindTLS bool
+	// BodyLimit caps request bodies (default 1 MiB).
+	BodyLimit int64
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+}
+
+// Surface registers a group of routes (the API, the web pages).
+type Surface func(mux *http.ServeMux, a *app.App) error
+
+// New returns the full handler for a.
+func New(a *app.App, cfg Config, surfaces ...Surface) (http.Handler, error) {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	mux := http.NewServeMux()
+	for _, s := range surfaces {
+		if err := s(mux, a); err != nil {
+			return nil, err
+		}
+	}
+	a.Sessions.Cookie.Secure = cfg.BehindTLS
+	var h http.Handler = mux
+	h = authenticate(a, cfg, h)
+	h = a.Sessions.LoadAndSave(h)
+	h = limitBody(cfg.BodyLimit, h)
+	h = crossOrigin(a, h)
+	h = securityHeaders(cfg, h)
+	h = accessLog(a, h)
+	h = recoverPanics(a, h)
+	return h, nil
+}
