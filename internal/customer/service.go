@@ -63,6 +63,7 @@ func (f RevealField) Permission() (guanxi.Permission, bool) {
 // id outside the scope is NotFound.
 type Store interface {
 	FieldDefs(ctx context.Context) ([]FieldDef, error)
+	FieldDefStore
 	CreateCustomer(ctx context.Context, a guanxi.Actor, c *Customer) error
 	GetCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, deleted bool) (Customer, error)
 	UpdateCustomer(ctx context.Context, a guanxi.Actor, c *Customer, version int64, changes []Change) error
