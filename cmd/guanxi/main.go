@@ -32,6 +32,7 @@ Usage:
   guanxi user create --username NAME --name NAME --role ROLE [--unit ID] [--password-stdin]
   guanxi token create --user NAME [--name LABEL]
   guanxi audit verify
+  guanxi bench [--customers N] [--out docs/perf.md]
   guanxi version
 
 --db takes a SQLite file path or a postgres:// URL; by default the SQLite
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdUser(ctx, args, getenv, stdin, stdout)
 	case "token":
 		return cmdToken(ctx, args, getenv, stdout)
+	case "bench":
+		return cmdBench(ctx, args, getenv, stdout)
 	case "audit":
 		return cmdAudit(ctx, args, getenv, stdout)
 	case "version":

@@ -186,3 +186,6 @@ func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsec
 // DB exposes the reader for tests in this package's callers that need raw
 // access (the schema parity test, the audit tamper test).
 func (s *Store) DB() *sql.DB { return s.w.DB }
+
+// Path is the SQLite database file ("" on PostgreSQL).
+func (s *Store) Path() string { return s.path }
