@@ -95,6 +95,8 @@ type Store interface {
 // Service is the customer archive's use cases.
 type Service struct {
 	Store Store
+	// Pinyin spells a name in pinyin for display and sorting (optional).
+	Pinyin func(name string) string
 }
 
 func need(a guanxi.Actor, p guanxi.Permission) error {
@@ -123,6 +125,9 @@ func (s *Service) Create(ctx context.Context, a guanxi.Actor, c *Customer) error
 	c.Normalize()
 	if err := Validate(c, defs); err != nil {
 		return err
+	}
+	if s.Pinyin != nil {
+		c.NamePinyin = s.Pinyin(c.Name)
 	}
 	return s.Store.CreateCustomer(ctx, a, c)
 }
@@ -164,6 +169,9 @@ func (s *Service) Update(ctx context.Context, a guanxi.Actor, id guanxi.ID, vers
 	after.Normalize()
 	if err := Validate(&after, defs); err != nil {
 		return Customer{}, err
+	}
+	if s.Pinyin != nil {
+		after.NamePinyin = s.Pinyin(after.Name)
 	}
 	changes := Diff(before, after)
 	if len(changes) == 0 {
