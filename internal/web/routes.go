@@ -1,0 +1,92 @@
+package web
+
+import "github.com/guanxi-crm/guanxi"
+
+// route is one page or form action with the permission it needs; an empty
+// Perm means the route is public (login, language switch).
+type route struct {
+	Method, Pattern string
+	Perm            guanxi.Permission
+	fn              handlerFunc
+}
+
+// RouteInfo describes a web route for tests generated from the route table
+// (scope tests try every {id} route as an actor who must not see it).
+type RouteInfo struct {
+	Method, Pattern string
+	Perm            guanxi.Permission
+}
+
+// Routes lists every web route.
+func Routes() []RouteInfo {
+	var h *Handler
+	var out []RouteInfo
+	for _, rt := range h.routes() {
+		out = append(out, RouteInfo{rt.Method, rt.Pattern, rt.Perm})
+	}
+	return out
+}
+
+// routes is the web surface: every page and form action with its permission.
+// Services check permissions and scope again; this table decides the redirect
+// to the login page and hides what a role cannot use.
+func (h *Handler) routes() []route {
+	const (
+		self     = guanxi.PermSelf
+		read     = guanxi.PermCustomerRead
+		write    = guanxi.PermCustomerWrite
+		del      = guanxi.PermCustomerDelete
+		restore  = guanxi.PermCustomerRestore
+		transfer = guanxi.PermCustomerTransfer
+	)
+	return []route{
+		{"GET", "/{$}", self, h.home},
+		{"GET", "/login", "", h.loginPage},
+		{"POST", "/login", "", h.login},
+		{"POST", "/logout", self, h.logout},
+		{"POST", "/lang", "", h.setLang},
+
+		{"GET", "/customers", read, h.customerList},
+		{"GET", "/customers/new", write, h.customerNew},
+		{"POST", "/customers", write, h.customerCreate},
+		{"POST", "/customers/transfer", transfer, h.customerBulkTransfer},
+		{"GET", "/customers/{id}", read, h.customerShow},
+		{"GET", "/customers/{id}/edit", write, h.customerEdit},
+		{"POST", "/customers/{id}", write, h.customerUpdate},
+		{"POST", "/customers/{id}/delete", del, h.customerDelete},
+		{"POST", "/customers/{id}/restore", restore, h.customerRestore},
+		{"GET", "/customers/{id}/transfer", transfer, h.customerTransferPage},
+		{"POST", "/customers/{id}/transfer", transfer, h.customerTransfer},
+		{"POST", "/customers/{id}/reveal", read, h.customerReveal},
+		{"POST", "/customers/{id}/interactions", write, h.interactionAdd},
+		{"POST", "/customers/{id}/contacts", write, h.contactAdd},
+		{"POST", "/customers/{id}/holdings", write, h.holdingAdd},
+		{"POST", "/customers/{id}/transactions", write, h.transactionAdd},
+		{"GET", "/trash", restore, h.trash},
+
+		{"GET", "/profile", self, h.profile},
+		{"POST", "/profile", self, h.profileUpdate},
+		{"POST", "/profile/password", self, h.passwordChange},
+		{"POST", "/profile/tokens", self, h.tokenCreate},
+		{"POST", "/profile/tokens/{id}/revoke", self, h.tokenRevoke},
+
+		{"GET", "/admin/users", guanxi.PermUserAdmin, h.users},
+		{"GET", "/admin/users/new", guanxi.PermUserAdmin, h.userNew},
+		{"POST", "/admin/users", guanxi.PermUserAdmin, h.userCreate},
+		{"GET", "/admin/users/{id}", guanxi.PermUserAdmin, h.userEdit},
+		{"POST", "/admin/users/{id}", guanxi.PermUserAdmin, h.userUpdate},
+		{"POST", "/admin/users/{id}/disable", guanxi.PermUserAdmin, h.userDisable},
+		{"POST", "/admin/users/{id}/password", guanxi.PermUserAdmin, h.userResetPassword},
+		{"GET", "/admin/org", guanxi.PermOrgAdmin, h.org},
+		{"POST", "/admin/org", guanxi.PermOrgAdmin, h.orgCreate},
+		{"POST", "/admin/org/{id}", guanxi.PermOrgAdmin, h.orgUpdate},
+		{"GET", "/admin/fields", guanxi.PermFieldAdmin, h.fields},
+		{"POST", "/admin/fields", guanxi.PermFieldAdmin, h.fieldSave},
+		{"POST", "/admin/fields/{id}", guanxi.PermFieldAdmin, h.fieldSave},
+		{"GET", "/admin/settings", guanxi.PermSettingsAdmin, h.settingsPage},
+		{"POST", "/admin/settings", guanxi.PermSettingsAdmin, h.settingsSave},
+
+		{"GET", "/audit", guanxi.PermAuditRead, h.auditLog},
+		{"GET", "/audit/export.csv", guanxi.PermAuditRead, h.auditExport},
+	}
+}
