@@ -13,6 +13,8 @@ require (
 	modernc.org/sqlite v1.60.1
 )
 
+require github.com/danielgtaylor/huma/v2 v2.38.0 // indirect
+
 require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/chromedp/chromedp v0.23.0 // indirect

@@ -124,3 +124,11 @@ func clampLimit(n int) int {
 	}
 	return n
 }
+
+// Holding returns one holding of a customer in scope.
+func (s *Service) Holding(ctx context.Context, a guanxi.Actor, customerID, id guanxi.ID) (Holding, error) {
+	if err := need(a, guanxi.PermCustomerRead); err != nil {
+		return Holding{}, err
+	}
+	return s.Store.GetHolding(ctx, a, customerID, id)
+}

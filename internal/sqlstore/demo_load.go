@@ -39,6 +39,7 @@ type demoQueries struct {
 	DemoTokensFlush  string `q:"demo-tokens-flush"`
 	DemoTokensDrop   string `q:"demo-tokens-unstage"`
 	DemoIndexes      string `q:"demo-indexes"`
+	DemoIndexDrop    string `q:"demo-index-drop"`
 }
 
 // Bind-parameter ceilings per statement: SQLite's SQLITE_MAX_VARIABLE_NUMBER
@@ -292,7 +293,8 @@ func (s *Store) LoadDemo(ctx context.Context, g *demo.Generator, passwordHash st
 		return wrap(err)
 	}
 	for _, ix := range indexes {
-		if _, err := s.w.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(ix.Name, `"`, `""`)+`"`); err != nil {
+		drop := strings.Replace(q.DemoIndexDrop, "{index}", `"`+strings.ReplaceAll(ix.Name, `"`, `""`)+`"`, 1)
+		if _, err := s.w.ExecContext(ctx, drop); err != nil {
 			return wrap(err)
 		}
 	}

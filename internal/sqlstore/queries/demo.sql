@@ -82,5 +82,10 @@ SELECT 1
 SELECT 1
 
 -- name: demo-indexes
--- Secondary indexes to set aside during the load (none on PostgreSQL).
+-- Secondary indexes to set aside during the load; see the dialect files.
 SELECT '' AS name, '' AS sql WHERE 1 = 0
+
+-- name: demo-index-drop
+-- The loader puts a quoted index name read from the catalog (demo-indexes)
+-- in place of the braced word.
+DROP INDEX {index}

@@ -1,0 +1,10 @@
+package api
+
+// routes registers every operation; each register call names its method,
+// path and permission, so this and the files it calls are the route table.
+func (h *Handler) routes(api humaAPI) {
+	h.systemRoutes(api)
+	h.customerRoutes(api)
+	h.childRoutes(api)
+	h.staffRoutes(api)
+}
