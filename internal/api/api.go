@@ -86,3 +86,9 @@ func ifMatch(h string) (int64, error) {
 	}
 	return v, nil
 }
+
+// Routes returns the route table of the API built for a (for tests and docs).
+func Routes(a *app.App) []Route {
+	_, _, h := build(a)
+	return h.table
+}

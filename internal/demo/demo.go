@@ -36,7 +36,8 @@ type Generator struct {
 	Seed uint64
 	N    int
 	// Now is the reference date the history runs up to. New sets a fixed
-	// date so output is reproducible; callers may move it before streaming.
+	// date (2026-11-01) so output is reproducible; callers may move it
+	// before streaming (the same seed, N and Now give the same data).
 	Now time.Time
 
 	units    []staff.OrgUnit
@@ -59,8 +60,7 @@ var (
 	birthEnd    = time.Date(2005, 12, 31, 0, 0, 0, 0, time.UTC)
 	historyFrom = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
 	staffSince  = time.Date(2018, 6, 1, 1, 0, 0, 0, time.UTC)
-	// DefaultNow is the Now that New sets.
-	DefaultNow = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	defaultNow  = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // Well-known demo accounts (the rest have pinyin usernames).
@@ -77,7 +77,7 @@ func New(seed uint64, n int) *Generator {
 	if n < 0 {
 		n = 0
 	}
-	g := &Generator{Seed: seed, N: n, Now: DefaultNow, places: buildPlaces()}
+	g := &Generator{Seed: seed, N: n, Now: defaultNow, places: buildPlaces()}
 	sum := 0
 	for _, s := range surnames {
 		sum += s.weight
@@ -212,7 +212,7 @@ func (g *Generator) personName(r *rand.Rand, male bool, year int) (string, strin
 	return name, py
 }
 
-// Mobile returns the unique mobile number for slot k (customer i uses 4i,
+// mobile returns the unique mobile number for slot k (customer i uses 4i,
 // its contacts 4i+1..4i+3).
 func (g *Generator) mobile(k int) string {
 	x := g.mobilePerm.at(uint64(k))

@@ -243,12 +243,19 @@ func nullable[T any](p *T) any {
 }
 
 // LoadDemo fills an empty database with g's org tree, staff (every account
-// gets passwordHash) and customers, in transactions of demoBatch customers.
-// It refuses with Conflict("demo.not_empty") when any customer exists. Ids
-// come from the generator (org units and users shifted past existing rows),
-// so rows are written in bulk without RETURNING; afterwards the identity
-// sequences and the customer_number sequence continue after them. progress,
-// when set, is called after each committed batch.
+// gets passwordHash) and customers, in transactions of demoBatch customers,
+// and writes one audit row for the whole load. It refuses with
+// Conflict("demo.not_empty") when any customer exists, deleted or not.
+//
+// Ids come from the generator (org units and users shifted past existing
+// rows, clashing usernames get a digit), so rows are written in bulk without
+// RETURNING; afterwards the identity sequences and the customer_number
+// sequence continue after them. For speed the secondary indexes of the
+// customer tables are dropped for the load and rebuilt at the end, and on
+// SQLite search tokens are staged and moved in key order at the end: run it
+// before serving, not next to live writers. A load that fails half way
+// leaves its committed batches (and the indexes) behind; start again from an
+// empty database. progress, when set, is called after each committed batch.
 func (s *Store) LoadDemo(ctx context.Context, g *demo.Generator, passwordHash string, progress func(done, total int)) error {
 	q, err := loadDemoQueries(s.dialect)
 	if err != nil {

@@ -80,8 +80,57 @@ func TestLoadDemo(t *testing.T) {
 			t.Errorf("indexes after the load:\n%s\nwant\n%s", got, indexesBefore)
 		}
 
+		// What was stored is valid and covers every market, kind and role.
+		seen := map[string]bool{}
+		rows, err := s.DB().QueryContext(ctx, "SELECT kind, id_type, id_number, mobile, market, industry FROM customers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mobiles := map[string]bool{}
+		for rows.Next() {
+			var kind, idType, idNumber, mobile, market, industry string
+			if err := rows.Scan(&kind, &idType, &idNumber, &mobile, &market, &industry); err != nil {
+				t.Fatal(err)
+			}
+			if (idType == "resident_id" && !customer.ValidResidentID(idNumber)) || (idType == "uscc" && !customer.ValidUSCC(idNumber)) {
+				t.Errorf("invalid %s %s", idType, idNumber)
+			}
+			if mobile != "" && mobiles[mobile] {
+				t.Errorf("duplicate mobile %s", mobile)
+			}
+			mobiles[mobile] = true
+			seen["kind:"+kind] = true
+			seen["market:"+market] = true
+			seen["industry:"+industry] = true
+		}
+		rows.Close()
+		for _, q := range []string{"SELECT DISTINCT 'holding:' || kind FROM holdings", "SELECT DISTINCT 'role:' || role FROM users"} {
+			rows, err := s.DB().QueryContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var v string
+				rows.Scan(&v)
+				seen[v] = true
+			}
+			rows.Close()
+		}
+		want := []string{"kind:person", "kind:org", "role:admin", "role:manager", "role:agent", "role:credit", "role:auditor"}
+		for _, m := range customer.Markets {
+			want = append(want, "market:"+string(m))
+		}
+		for _, k := range customer.HoldingKinds {
+			want = append(want, "holding:"+string(k))
+		}
+		for _, w := range want {
+			if !seen[w] {
+				t.Errorf("no %s in the loaded data", w)
+			}
+		}
+
 		// A second load is refused.
-		err := s.LoadDemo(ctx, demo.New(1, 10), "x", nil)
+		err = s.LoadDemo(ctx, demo.New(1, 10), "x", nil)
 		if guanxi.KindOf(err) != guanxi.KindConflict {
 			t.Fatalf("second load: %v", err)
 		}

@@ -162,6 +162,10 @@ func TestBrowserPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	Screenshot(t, ctx, "customer_phone")
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/customers?stage=customer"), chromedp.WaitVisible(chromedp.CSS("#results"))); err != nil {
+		t.Fatal(err)
+	}
+	Screenshot(t, ctx, "customers_phone")
 	// The agent works in English and sees the customer transferred to it.
 	if r := e.do(t, "admin", "POST", "/customers/1/transfer", url.Values{"to_owner_id": {"2"}, "reason": {"岗位调整"}}); r.status != http.StatusSeeOther {
 		t.Fatalf("transfer: %d %s", r.status, r.body)

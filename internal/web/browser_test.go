@@ -1,5 +1,3 @@
-//go:build guanxi_services
-
 package web_test
 
 import (

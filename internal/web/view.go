@@ -35,7 +35,7 @@ type Base struct {
 	// Here is where the language switch returns: this page when it was a
 	// GET, the home page after a form post.
 	Here string
-	h          *Handler
+	h    *Handler
 }
 
 type viewer interface{ base() *Base }

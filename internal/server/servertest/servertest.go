@@ -57,8 +57,10 @@ func New(t testing.TB, s *sqlstore.Store) *Env {
 		t.Fatal(err)
 	}
 	set := &settings.Service{Store: s}
-	au := &auth.Service{Store: s, Settings: set, Now: time.Now}
-	st := &staff.Service{Store: s, Hash: auth.HashPassword, CheckPolicy: au.CheckPolicy}
+	// Cheap hashing keeps each environment fast; production parameters are
+	// tested in the auth package.
+	au := &auth.Service{Store: s, Settings: set, Now: time.Now, Params: auth.CheapParams()}
+	st := &staff.Service{Store: s, Hash: au.Hash, CheckPolicy: au.CheckPolicy}
 	sessions := scs.New()
 	sessions.Store = s.Sessions()
 	sessions.Cookie.Name = "guanxi_session"

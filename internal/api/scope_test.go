@@ -1,0 +1,198 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/api"
+	"github.com/guanxi-crm/guanxi/internal/customer"
+	"github.com/guanxi-crm/guanxi/internal/server/servertest"
+	"github.com/guanxi-crm/guanxi/internal/sqlstore"
+	"github.com/guanxi-crm/guanxi/internal/sqlstore/sqltest"
+)
+
+// scopeCase says how a route with an id must answer a caller who may not
+// see that id, with a body that passes schema validation (so the answer
+// comes from the scope or permission check, not from parsing).
+type scopeCase struct {
+	body   any
+	want   int // 404 for objects out of scope, 403 for functions not granted
+	target string
+}
+
+// scopeCases has one entry per route with a path parameter. A new route
+// without an entry fails TestRouteTableScope.
+var scopeCases = map[string]scopeCase{
+	"get-customer":          {want: 404},
+	"update-customer":       {body: map[string]any{"notes": "x"}, want: 404},
+	"delete-customer":       {want: 404},
+	"restore-customer":      {want: 404},
+	"reveal-customer-field": {body: map[string]any{"field": "mobile", "reason": "x"}, want: 404},
+	"customer-history":      {want: 404},
+	"customer-transfers":    {want: 404},
+	"list-contacts":         {want: 404},
+	"create-contact":        {body: map[string]any{"name": "x"}, want: 404},
+	"update-contact":        {body: map[string]any{"name": "x"}, want: 404},
+	"delete-contact":        {want: 404},
+	"list-holdings":         {want: 404},
+	"get-holding":           {want: 404},
+	"create-holding":        {body: map[string]any{"kind": "loan", "name": "x"}, want: 404},
+	"update-holding":        {body: map[string]any{"kind": "loan", "name": "x"}, want: 404},
+	"delete-holding":        {want: 404},
+	"list-transactions":     {want: 404},
+	"create-transaction":    {body: map[string]any{"kind": "payment", "amount_minor": 100, "occurred_at": "2026-01-02T03:04:05Z"}, want: 404},
+	"list-interactions":     {want: 404},
+	"create-interaction":    {body: map[string]any{"channel": "phone", "summary": "x", "occurred_at": "2026-01-02T03:04:05Z"}, want: 404},
+	"get-user":              {want: 404, target: "user"},
+	"update-user":           {body: map[string]any{"name": "x"}, want: 403, target: "user"},
+	"reset-password":        {body: map[string]any{"password": "Another-Password-2026"}, want: 403, target: "user"},
+	"update-org-unit":       {body: map[string]any{"name": "x"}, want: 403, target: "unit"},
+	"revoke-token":          {want: 404, target: "token"},
+	"update-field":          {body: map[string]any{"label_zh": "x"}, want: 403, target: "field"},
+	"update-setting":        {body: map[string]any{"value": "mlps3"}, want: 403, target: "setting"},
+}
+
+// TestRouteTableScope tries every route that takes an id as callers who
+// must not reach the object (TESTPLAN A1–A3, A5, A6) and checks that
+// nothing changed.
+func TestRouteTableScope(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		env := servertest.New(t, s)
+		ctx := context.Background()
+		owner := env.Actor("agent_a1")
+		c := env.Customer(t, "agent_a1", "周八", "13600136000")
+		ct := &customer.Contact{CustomerID: c.ID, Name: "联系人"}
+		if err := env.App.Customers.SaveContact(ctx, owner, ct, 0); err != nil {
+			t.Fatal(err)
+		}
+		h := &customer.Holding{CustomerID: c.ID, Kind: "loan", Name: "贷款", Currency: "CNY"}
+		if err := env.App.Customers.SaveHolding(ctx, owner, h, 0); err != nil {
+			t.Fatal(err)
+		}
+		_, tok, err := env.App.Auth.CreateToken(ctx, owner, owner.UserID, "mine")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd := &customer.FieldDef{Key: "level", LabelZh: "等级", LabelEn: "Level", Type: customer.FieldText}
+		if err := env.App.Customers.SaveFieldDef(ctx, guanxi.SystemActor("t"), fd, 0); err != nil {
+			t.Fatal(err)
+		}
+		auditBefore := auditCount(t, env)
+
+		routes := api.Routes(env.App)
+		covered := map[string]bool{}
+		for _, r := range routes {
+			if !strings.Contains(r.Path, "{") {
+				continue
+			}
+			tc, ok := scopeCases[r.ID]
+			if !ok {
+				t.Errorf("route %s %s (%s) takes an id but has no scope case", r.Method, r.Path, r.ID)
+				continue
+			}
+			covered[r.ID] = true
+			path := r.Path
+			switch tc.target {
+			case "user":
+				path = strings.Replace(path, "{id}", fmt.Sprint(owner.UserID), 1)
+			case "unit":
+				path = strings.Replace(path, "{id}", fmt.Sprint(env.Units["team_a1"].ID), 1)
+			case "token":
+				path = strings.Replace(path, "{id}", fmt.Sprint(tok.ID), 1)
+			case "field":
+				path = strings.Replace(path, "{id}", fmt.Sprint(fd.ID), 1)
+			case "setting":
+				path = strings.Replace(path, "{key}", "auth.password_policy", 1)
+			default:
+				path = strings.Replace(path, "{id}", fmt.Sprint(c.ID), 1)
+				sub := ct.ID
+				if strings.Contains(path, "/holdings/") {
+					sub = h.ID
+				}
+				path = strings.Replace(path, "{sub}", fmt.Sprint(sub), 1)
+			}
+			for _, who := range []string{"agent_a2", "agent_b", "mgr_b", "credit_a"} {
+				if tc.target == "user" && who == "credit_a" {
+					continue // same team, still not its business: covered by the others
+				}
+				cl := clientFor(t, env, who)
+				st, _, m := cl.do(r.Method, path, tc.body, "If-Match", `"1"`)
+				want := tc.want
+				// Functions a role lacks answer 403 before any lookup.
+				if want == 404 && r.Perm != "" && !env.Actor(who).Can(r.Perm) {
+					want = 403
+				}
+				if st != want {
+					t.Errorf("%s %s as %s: %d, want %d (%v)", r.Method, path, who, st, want, m)
+				}
+			}
+		}
+		for id := range scopeCases {
+			if !covered[id] {
+				t.Errorf("scope case %q matches no route", id)
+			}
+		}
+		// Nothing changed.
+		got, err := env.App.Customers.Get(ctx, owner, c.ID)
+		if err != nil || got.Version != c.Version || got.OwnerID != owner.UserID {
+			t.Fatalf("customer changed: %+v %v", got, err)
+		}
+		hs, _ := env.App.Customers.Holdings(ctx, owner, c.ID)
+		cs, _ := env.App.Customers.Contacts(ctx, owner, c.ID)
+		if len(hs) != 1 || hs[0].Version != 1 || len(cs) != 1 || cs[0].Version != 1 {
+			t.Fatalf("sub-resources changed: %+v %+v", hs, cs)
+		}
+		toks, _ := env.App.Auth.ListTokens(ctx, owner, owner.UserID)
+		for _, x := range toks {
+			if x.ID == tok.ID && x.RevokedAt != nil {
+				t.Fatal("token revoked by another user")
+			}
+		}
+		if n := auditCount(t, env); n != auditBefore {
+			// Denied calls write nothing; only successful changes are audited.
+			t.Fatalf("audit rows %d → %d after denied calls", auditBefore, n)
+		}
+	})
+}
+
+// TestFunctionMatrix checks role permissions on routes without ids.
+func TestFunctionMatrix(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		env := servertest.New(t, s)
+		for _, tc := range []struct {
+			who, method, path string
+			body              any
+			want              int
+		}{
+			{"auditor", "POST", "/api/v1/customers", map[string]any{"name": "x"}, 403},
+			{"agent_a1", "POST", "/api/v1/users", map[string]any{"username": "u1", "name": "x", "role": "agent", "org_unit_id": 1, "password": "x"}, 403},
+			{"mgr_a", "POST", "/api/v1/org-units", map[string]any{"name": "x", "kind": "team", "parent_id": 1}, 403},
+			{"agent_a1", "GET", "/api/v1/audit", nil, 403},
+			{"mgr_a", "GET", "/api/v1/settings", nil, 403},
+			{"agent_a1", "POST", "/api/v1/customers/transfer", map[string]any{"customer_ids": []int{1}, "to_owner_id": 1, "reason": "x"}, 403},
+			{"agent_a1", "POST", "/api/v1/fields", map[string]any{"key": "k", "label_zh": "k", "label_en": "k", "type": "text"}, 403},
+			{"auditor", "GET", "/api/v1/audit", nil, 200},
+			{"admin", "GET", "/api/v1/settings", nil, 200},
+			{"agent_a1", "GET", "/api/v1/me", nil, 200},
+		} {
+			st, _, m := clientFor(t, env, tc.who).do(tc.method, tc.path, tc.body)
+			if st != tc.want {
+				t.Errorf("%s %s as %s: %d, want %d (%v)", tc.method, tc.path, tc.who, st, tc.want, m)
+			}
+		}
+	})
+}
+
+func auditCount(t *testing.T, env *servertest.Env) int {
+	t.Helper()
+	var n int
+	if err := env.Store.DB().QueryRow("SELECT COUNT(*) FROM audit_log WHERE action NOT IN ('token_create')").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+var _ = servertest.Password
