@@ -73,6 +73,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	case c.Demo:
 		fmt.Fprintf(stdout, "Demo staff sign in with password %q (admin, manager, agent, auditor accounts: see the README).\n", demoPassword)
 	}
+	go housekeeping(ctx, s, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -16,6 +16,7 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/auth"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
+	"github.com/guanxi-crm/guanxi/internal/search"
 	"github.com/guanxi-crm/guanxi/internal/server"
 	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
@@ -43,8 +44,10 @@ func buildApp(ctx context.Context, s *sqlstore.Store, log *slog.Logger) (*app.Ap
 		return nil, err
 	}
 	set := &settings.Service{Store: s}
-	au := &auth.Service{Store: s, Settings: set, Now: time.Now}
-	st := &staff.Service{Store: s, Hash: auth.HashPassword, CheckPolicy: au.CheckPolicy}
+	// A one-second token cache saves a query per API request; revocation
+	// clears it at once on this instance.
+	au := &auth.Service{Store: s, Settings: set, Now: time.Now, TokenCache: time.Second}
+	st := &staff.Service{Store: s, Hash: au.Hash, CheckPolicy: au.CheckPolicy}
 	sessions := scs.New()
 	sessions.Store = s.Sessions()
 	sessions.Lifetime = 12 * time.Hour
@@ -53,7 +56,7 @@ func buildApp(ctx context.Context, s *sqlstore.Store, log *slog.Logger) (*app.Ap
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	return &app.App{
-		Customers: &customer.Service{Store: s},
+		Customers: &customer.Service{Store: s, Pinyin: search.Spell},
 		Staff:     st,
 		Auth:      au,
 		Settings:  set,
@@ -84,4 +87,24 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// housekeeping deletes expired sessions and idempotency records every hour
+// until ctx ends.
+func housekeeping(ctx context.Context, s *sqlstore.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := s.Sessions().DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("session cleanup", "err", err)
+		}
+		if _, err := s.ExpireIdem(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
+			log.Warn("idempotency cleanup", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

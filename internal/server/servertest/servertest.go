@@ -25,6 +25,7 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/auth"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
+	"github.com/guanxi-crm/guanxi/internal/search"
 	"github.com/guanxi-crm/guanxi/internal/server"
 	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
@@ -65,7 +66,7 @@ func New(t testing.TB, s *sqlstore.Store) *Env {
 	sessions.Store = s.Sessions()
 	sessions.Cookie.Name = "guanxi_session"
 	a := &app.App{
-		Customers: &customer.Service{Store: s}, Staff: st, Auth: au, Settings: set,
+		Customers: &customer.Service{Store: s, Pinyin: search.Spell}, Staff: st, Auth: au, Settings: set,
 		Audit: &audit.Service{Store: s}, I18n: bundle, Sessions: sessions, Idem: s,
 		Health: s.Ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: time.Now, Version: "test",
 	}
