@@ -28,7 +28,6 @@ type customerQueries struct {
 	CustomerTagsDelete string `q:"customer-tags-delete"`
 	CustomerTagInsert  string `q:"customer-tag-insert"`
 	CustomerTokensDel  string `q:"customer-tokens-delete"`
-	CustomerTokenIns   string `q:"customer-token-insert"`
 	SequenceNext       string `q:"sequence-next"`
 	SequenceInit       string `q:"sequence-init"`
 	SettingValue       string `q:"setting-value"`
@@ -167,10 +166,24 @@ func (s *Store) writeTagsAndTokens(ctx context.Context, tx *sqlx.Tx, c *customer
 			return wrap(err)
 		}
 	}
-	for _, t := range search.CustomerTokens(c.Name, c.Number, c.IDNumber, c.Mobile, c.Phone) {
-		if _, err := tx.ExecContext(ctx, s.q.CustomerTokenIns, t, c.ID); err != nil {
+	// One multi-row insert instead of a round trip per token (~15 each).
+	toks := search.CustomerTokens(c.Name, c.Number, c.IDNumber, c.Mobile, c.Phone)
+	for len(toks) > 0 {
+		n := min(len(toks), 200)
+		var b strings.Builder
+		b.WriteString("INSERT INTO customer_tokens (token, customer_id) VALUES ")
+		args := make([]any, 0, 2*n)
+		for i, t := range toks[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?, ?)")
+			args = append(args, t, c.ID)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(b.String()), args...); err != nil {
 			return wrap(err)
 		}
+		toks = toks[n:]
 	}
 	return nil
 }

@@ -74,6 +74,15 @@ func Screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// WaitHTMX waits until the page has loaded and htmx has started, so typed
+// input is not lost to a page that is visible but not yet scripted.
+func WaitHTMX(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.readyState === "complete" && !!window.htmx`)); err != nil {
+		t.Fatalf("htmx did not start: %v", err)
+	}
+}
+
 // ConsoleErrors collects the page's console errors, exceptions and browser
 // log errors (a CSP violation is one) until the test ends.
 func ConsoleErrors(t *testing.T, ctx context.Context) func() []string {
@@ -149,13 +158,22 @@ func TestBrowserPages(t *testing.T) {
 		Screenshot(t, ctx, p.name)
 	}
 	// Typing in the search box updates the table in place (htmx).
-	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/customers"), chromedp.WaitVisible(chromedp.CSS("#q")),
-		chromedp.SendKeys(chromedp.CSS("#q"), "曾"), chromedp.Sleep(time.Second)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/customers"), chromedp.WaitVisible(chromedp.CSS("#q"))); err != nil {
 		t.Fatal(err)
 	}
-	loc, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil || !strings.Contains(loc, "q=") {
-		t.Fatalf("search did not push the URL: %q %v", loc, err)
+	WaitHTMX(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#q"), "曾"),
+		chromedp.WaitNotPresent(`//div[@id="results"]//a[normalize-space()="张三"]`)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err == nil && strings.Contains(loc, "q=") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("search did not push the URL: %q %v", loc, err)
+		}
 	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(e.srv.URL+"/customers/1"),
 		chromedp.WaitVisible(chromedp.CSS("#history"))); err != nil {

@@ -38,6 +38,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#results")))
 
 	// Typing initials updates the table in place through htmx.
+	web.WaitHTMX(t, ctx)
 	step("search by initials",
 		chromedp.SendKeys(chromedp.CSS("#q"), "zsf"),
 		chromedp.WaitNotPresent(`//div[@id="results"]//a[normalize-space()="李四"]`),

@@ -46,9 +46,6 @@ INSERT INTO customer_tags (tag, customer_id) VALUES (?, ?)
 -- name: customer-tokens-delete
 DELETE FROM customer_tokens WHERE customer_id = ?
 
--- name: customer-token-insert
-INSERT INTO customer_tokens (token, customer_id) VALUES (?, ?)
-
 -- name: sequence-next
 UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value
 
