@@ -35,6 +35,15 @@ func authenticate(a *app.App, cfg Config, next http.Handler) http.Handler {
 		}
 		if id, ok := a.Sessions.Get(ctx, SessionUserKey).(int64); ok && id != 0 {
 			u, err := a.Auth.UserForSession(ctx, id)
+			if err == nil && u.MustChangePassword && !passwordChangePath(r.URL.Path) {
+				// A reset or expired password must be changed before anything else.
+				if strings.HasPrefix(r.URL.Path, "/api/") {
+					writeProblem(a, w, r, http.StatusForbidden, "auth.password_change_required", "")
+				} else {
+					http.Redirect(w, r, "/profile#password", http.StatusSeeOther)
+				}
+				return
+			}
 			if err == nil {
 				ctx = guanxi.WithActor(ctx, u.Actor(addr))
 			} else if guanxi.KindOf(err) == guanxi.KindUnauthorized || guanxi.KindOf(err) == guanxi.KindNotFound {
@@ -44,4 +53,14 @@ func authenticate(a *app.App, cfg Config, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// passwordChangePath lists what a user who must change the password may
+// still reach: the profile page, the change itself, sign-out, static files.
+func passwordChangePath(p string) bool {
+	switch p {
+	case "/profile", "/profile/password", "/logout", "/lang", "/api/v1/me", "/api/v1/me/password":
+		return true
+	}
+	return strings.HasPrefix(p, "/static/")
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"testing"
 
@@ -89,4 +90,59 @@ func TestMiddleware(t *testing.T) {
 	if !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") {
 		t.Fatalf("session cookie flags: %q", ck)
 	}
+}
+
+// TestMustChangePassword: after an admin reset, the user reaches only the
+// password change until it is done.
+func TestMustChangePassword(t *testing.T) {
+	env := servertest.New(t, sqltest.SQLite(t))
+	ctx := t.Context()
+	u := env.Users["agent_a1"]
+	const reset = "Reset-Password-2026!"
+	if err := env.App.Auth.ResetPassword(ctx, env.Actor("admin"), u.ID, reset); err != nil {
+		t.Fatal(err)
+	}
+	c := loginWith(t, env, "agent_a1", reset)
+	resp, err := c.Get(env.URL + "/customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/profile") {
+		t.Fatalf("page before password change: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, err = c.Get(env.URL + "/api/v1/customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("API before password change: %d", resp.StatusCode)
+	}
+	resp, err = c.Get(env.URL + "/profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("profile: %d", resp.StatusCode)
+	}
+}
+
+func loginWith(t *testing.T, env *servertest.Env, username, password string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("POST", env.URL+"/login", strings.NewReader("username="+username+"&password="+password))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", env.URL)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	return c
 }
