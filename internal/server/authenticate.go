@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"net/http"
 	"strings"
 
@@ -19,6 +20,10 @@ func authenticate(a *app.App, cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		addr := clientAddr(r, cfg.TrustProxy)
+		if cfg.TrustProxy {
+			// Surfaces that audit anonymous requests (sign-in) read RemoteAddr.
+			r.RemoteAddr = net.JoinHostPort(addr, "0")
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
