@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	dur := fs.Duration("duration", 3*time.Second, "duration of one throughput round")
 	workers := fs.Int("workers", 8, "concurrent clients")
 	out := fs.String("out", "", "also write the markdown report to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,6 +102,17 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	auth := map[string]string{"Authorization": "Bearer " + token}
 	idPath := func(base string) func(*rand.Rand) string {
 		return func(r *rand.Rand) string { return fmt.Sprintf("%s%d", base, 1+r.Int64N(maxID)) }
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var hellos, bares, gets []float64
 	for i := 0; i < *rounds; i++ {

@@ -120,7 +120,6 @@ func (s *Store) ListCustomers(ctx context.Context, a guanxi.Actor, q customer.Li
 	if err := s.r.SelectContext(ctx, &rows, s.rebind(sqlText), args...); err != nil {
 		return page, wrap(err)
 	}
-	ids := make([]guanxi.ID, 0, len(rows))
 	for i, r := range rows {
 		if i == limit {
 			break
@@ -130,14 +129,6 @@ func (s *Store) ListCustomers(ctx context.Context, a guanxi.Actor, q customer.Li
 			return page, guanxi.Internal(err)
 		}
 		page.Items = append(page.Items, c)
-		ids = append(ids, c.ID)
-	}
-	tags, err := s.tagsOf(ctx, ids)
-	if err != nil {
-		return page, err
-	}
-	for i := range page.Items {
-		page.Items[i].Tags = tags[page.Items[i].ID]
 	}
 	if len(rows) > limit {
 		last := page.Items[len(page.Items)-1]

@@ -48,6 +48,9 @@ type customerRow struct {
 	customer.Customer
 	CustomJSON  string `db:"custom"`
 	ConsentJSON string `db:"consent"`
+	// TagsText is the customer's tags joined by commas (tags cannot
+	// contain commas), aggregated in the same query.
+	TagsText string `db:"tags"`
 }
 
 func (r customerRow) decode() (customer.Customer, error) {
@@ -61,6 +64,9 @@ func (r customerRow) decode() (customer.Customer, error) {
 		return c, fmt.Errorf("customer %d consent: %w", c.ID, err)
 	}
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	if r.TagsText != "" {
+		c.Tags = strings.Split(r.TagsText, ",")
+	}
 	return c, nil
 }
 
@@ -147,8 +153,16 @@ func (s *Store) visible(ctx context.Context, q sqlx.QueryerContext, a guanxi.Act
 func (s *Store) liveInScope(ctx context.Context, q sqlx.QueryerContext, a guanxi.Actor, id guanxi.ID) (int64, error) {
 	pred, args := scopeSQL(a, "c")
 	var v int64
-	err := sqlx.GetContext(ctx, q, &v, s.rebind("SELECT c.version FROM customers c WHERE c.id = ? AND c.deleted_at IS NULL AND "+pred),
-		append([]any{id}, args...)...)
+	text := s.rebind("SELECT c.version FROM customers c WHERE c.id = ? AND c.deleted_at IS NULL AND " + pred)
+	args = append([]any{id}, args...)
+	if q == sqlx.QueryerContext(s.r) {
+		st, err := s.readStmt(ctx, text)
+		if err != nil {
+			return 0, wrap(err)
+		}
+		return v, notFound(st.GetContext(ctx, &v, args...), "error.not_found")
+	}
+	err := sqlx.GetContext(ctx, q, &v, text, args...)
 	return v, notFound(err, "error.not_found")
 }
 
@@ -272,50 +286,23 @@ func (s *Store) GetCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, d
 		del = "c.deleted_at IS NOT NULL"
 	}
 	var row customerRow
-	q := s.rebind(s.rawColumns() + " WHERE c.id = ? AND " + del + " AND " + pred)
-	if err := s.r.GetContext(ctx, &row, q, append([]any{id}, args...)...); err != nil {
+	st, err := s.readStmt(ctx, s.rebind(s.rawColumns()+" WHERE c.id = ? AND "+del+" AND "+pred))
+	if err != nil {
+		return customer.Customer{}, wrap(err)
+	}
+	if err := st.GetContext(ctx, &row, append([]any{id}, args...)...); err != nil {
 		return customer.Customer{}, notFound(err, "error.not_found")
 	}
 	c, err := row.decode()
 	if err != nil {
 		return c, guanxi.Internal(err)
 	}
-	tags, err := s.tagsOf(ctx, []guanxi.ID{id})
-	if err != nil {
-		return c, err
-	}
-	c.Tags = tags[id]
 	return c, nil
 }
 
 // rawColumns is the customer select with ? placeholders intact (the loaded
 // query has none, so it is the same on both dialects).
 func (s *Store) rawColumns() string { return s.q.CustomerColumns }
-
-func (s *Store) tagsOf(ctx context.Context, ids []guanxi.ID) (map[guanxi.ID][]string, error) {
-	out := map[guanxi.ID][]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	q, args, err := sqlx.In("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN (?) ORDER BY tag", ids)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	rows, err := s.r.QueryxContext(ctx, s.rebind(q), args...)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id guanxi.ID
-		var tag string
-		if err := rows.Scan(&id, &tag); err != nil {
-			return nil, wrap(err)
-		}
-		out[id] = append(out[id], tag)
-	}
-	return out, wrap(rows.Err())
-}
 
 // UpdateCustomer writes c if its version is still version, with the field
 // diff in the audit log.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -52,6 +53,8 @@ type Store struct {
 	q    queries
 	now  guanxi.Clock
 	path string // SQLite file, for backups
+	// stmts caches prepared read statements by text (see readStmt).
+	stmts sync.Map
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL server.
@@ -162,6 +165,7 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close releases every connection.
 func (s *Store) Close() error {
+	s.closeStmts()
 	var err error
 	if s.r != nil && s.r != s.w {
 		err = s.r.Close()

@@ -3,7 +3,8 @@ SELECT c.id, c.number, c.kind, c.name, c.name_pinyin, c.gender, c.birthday, c.lu
     c.id_type, c.id_number, c.mobile, c.phone, c.email, c.wechat, c.province, c.city, c.district,
     c.address, c.market, c.industry, c.source, c.stage, c.grade, c.custom, c.consent, c.notes,
     c.owner_id, u.name AS owner_name, c.created_by, c.created_at, c.updated_at, c.last_contact_at,
-    c.deleted_at, c.version
+    c.deleted_at, c.version,
+    COALESCE((SELECT string_agg(tag, ',' ORDER BY tag) FROM customer_tags WHERE customer_id = c.id), '') AS tags
 FROM customers c JOIN users u ON u.id = c.owner_id
 
 -- name: customer-insert
