@@ -50,12 +50,20 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	var rep strings.Builder
 	fmt.Fprintf(&rep, "# guanxi bench\n\n%s, %d customers (seed %d), %s database, %d clients, %d rounds × %s, median.\n\n",
 		time.Now().UTC().Format("2006-01-02"), c.DemoCustomers, c.Seed, s.Dialect(), *workers, *rounds, *dur)
-	start := time.Now()
-	if err := loadDemo(ctx, s, c.DemoCustomers, c.Seed, io.Discard); err != nil {
+	var existing int
+	if err := s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM customers").Scan(&existing); err != nil {
 		return err
 	}
-	fmt.Fprintf(&rep, "Demo load: %s for %d customers with holdings, transactions, interactions, tokens.\n\n",
-		time.Since(start).Round(time.Millisecond), c.DemoCustomers)
+	if existing > 0 {
+		fmt.Fprintf(&rep, "Existing database reused: %d customers.\n\n", existing)
+	} else {
+		start := time.Now()
+		if err := loadDemo(ctx, s, c.DemoCustomers, c.Seed, io.Discard); err != nil {
+			return err
+		}
+		fmt.Fprintf(&rep, "Demo load: %s for %d customers with holdings, transactions, interactions, tokens.\n\n",
+			time.Since(start).Round(time.Millisecond), c.DemoCustomers)
+	}
 	fmt.Fprint(stdout, rep.String())
 
 	a, err := buildApp(ctx, s, newLogger())

@@ -220,7 +220,7 @@ func (g *Generator) holdings(r *rand.Rand, c *customer.Customer, b *Bundle, ids 
 		ids.txn++
 		owner := c.OwnerID
 		b.Transactions = append(b.Transactions, customer.Transaction{ID: ids.txn, CustomerID: c.ID, Kind: kind,
-			AmountMinor: yuan(int64(10 + r.IntN(2000))), Currency: "CNY", OccurredAt: at,
+			AmountMinor: yuan(int64(5 + r.IntN(500))), Currency: "CNY", OccurredAt: at,
 			Description: map[string]string{"service": "跨行汇款手续费", "payment": "代缴水电费", "discount": "积分抵扣",
 				"return": "手续费退还", "other": "其他"}[kind], CreatedBy: &owner, CreatedAt: at, Version: 1})
 	}
@@ -237,9 +237,16 @@ func (g *Generator) interactions(r *rand.Rand, c *customer.Customer, b *Bundle, 
 	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
 	for _, at := range times {
 		ch := channels[weighted(r, weights)]
+		// Customers walk in, call, write and message; staff visit, send
+		// texts and letters.
 		dir := "out"
-		if ch == "store_visit" || pct(r, 15) {
+		switch ch {
+		case "store_visit":
 			dir = "in"
+		case "phone", "wechat", "email":
+			if pct(r, 20) {
+				dir = "in"
+			}
 		}
 		ids.interaction++
 		staffID := guanxi.ID(c.OwnerID)
