@@ -52,6 +52,9 @@ func loadDemo(ctx context.Context, s *sqlstore.Store, n int, seed uint64, stdout
 	if err != nil {
 		return err
 	}
+	if err := s.Analyze(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "demo: loaded %s in %s (seed %d); staff password %q\n",
 		plural(n, "customer", "customers"), time.Since(start).Round(time.Millisecond), seed, demoPassword)
 	return nil

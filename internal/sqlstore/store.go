@@ -193,3 +193,14 @@ func (s *Store) DB() *sql.DB { return s.w.DB }
 
 // Path is the SQLite database file ("" on PostgreSQL).
 func (s *Store) Path() string { return s.path }
+
+// Analyze refreshes the planner statistics after a bulk load. PostgreSQL
+// needs them for the token range scans; SQLite plans those from the
+// primary key without statistics.
+func (s *Store) Analyze(ctx context.Context) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	_, err := s.w.ExecContext(ctx, "ANALYZE")
+	return wrap(err)
+}
