@@ -25,15 +25,11 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, c)
+	s, a, err := openApp(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	a, err := buildApp(ctx, s, newLogger())
-	if err != nil {
-		return err
-	}
 	sys := guanxi.SystemActor("cli")
 	if *unit == 0 {
 		units, err := a.Staff.ListUnits(ctx, sys)
@@ -75,15 +71,11 @@ func cmdToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, c)
+	s, a, err := openApp(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	a, err := buildApp(ctx, s, newLogger())
-	if err != nil {
-		return err
-	}
 	u, err := s.UserByUsername(ctx, strings.ToLower(strings.TrimSpace(*username)))
 	if err != nil {
 		return fmt.Errorf("user %q: %w", *username, describe(a, err))

@@ -8,20 +8,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
-
-	"github.com/guanxi-crm/guanxi/internal/api"
 	"github.com/guanxi-crm/guanxi/internal/app"
-	"github.com/guanxi-crm/guanxi/internal/audit"
-	"github.com/guanxi-crm/guanxi/internal/auth"
-	"github.com/guanxi-crm/guanxi/internal/customer"
-	"github.com/guanxi-crm/guanxi/internal/i18n"
-	"github.com/guanxi-crm/guanxi/internal/search"
 	"github.com/guanxi-crm/guanxi/internal/server"
-	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
-	"github.com/guanxi-crm/guanxi/internal/staff"
-	"github.com/guanxi-crm/guanxi/internal/web"
+	"github.com/guanxi-crm/guanxi/internal/wire"
 )
 
 // openStore opens and migrates the database named by c.
@@ -37,45 +27,28 @@ func openStore(ctx context.Context, c config) (*sqlstore.Store, error) {
 	return s, nil
 }
 
+// openApp opens the store and wires the services for a one-shot command.
+func openApp(ctx context.Context, c config) (*sqlstore.Store, *app.App, error) {
+	s, err := openStore(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := buildApp(ctx, s, newLogger())
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, a, nil
+}
+
 // buildApp wires the services over one store.
 func buildApp(ctx context.Context, s *sqlstore.Store, log *slog.Logger) (*app.App, error) {
-	bundle, err := i18n.New()
-	if err != nil {
-		return nil, err
-	}
-	set := &settings.Service{Store: s}
-	// A one-second token cache saves a query per API request; revocation
-	// clears it at once on this instance.
-	au := &auth.Service{Store: s, Settings: set, Now: time.Now, TokenCache: time.Second}
-	st := &staff.Service{Store: s, Hash: au.Hash, CheckPolicy: au.CheckPolicy}
-	sessions := scs.New()
-	sessions.Store = s.Sessions()
-	sessions.Lifetime = 12 * time.Hour
-	sessions.IdleTimeout = au.IdleTimeout(ctx)
-	sessions.Cookie.Name = "guanxi_session"
-	sessions.Cookie.HttpOnly = true
-	sessions.Cookie.SameSite = http.SameSiteLaxMode
-	return &app.App{
-		Customers: &customer.Service{Store: s, Pinyin: search.Spell},
-		Staff:     st,
-		Auth:      au,
-		Settings:  set,
-		Audit:     &audit.Service{Store: s},
-		I18n:      bundle,
-		Sessions:  sessions,
-		Idem:      s,
-		Health:    s.Ping,
-		Log:       log,
-		Clock:     time.Now,
-		Version:   version,
-	}, nil
+	return wire.App(ctx, s, wire.Options{Log: log, Version: version})
 }
 
 // handler is the full HTTP handler of a.
 func handler(a *app.App, c config) (http.Handler, error) {
-	return server.New(a, server.Config{BehindTLS: c.BehindTLS, TrustProxy: c.TrustProxy},
-		func(mux *http.ServeMux, a *app.App) error { api.Mount(mux, a); return nil },
-		web.Mount)
+	return wire.Handler(a, server.Config{BehindTLS: c.BehindTLS, TrustProxy: c.TrustProxy})
 }
 
 func newLogger() *slog.Logger {

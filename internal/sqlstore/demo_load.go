@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -53,40 +52,6 @@ const (
 	// demoBatch is how many customers go into one transaction.
 	demoBatch = 5000
 )
-
-// loadDemoQueries reads the demo queries for the dialect. They are loaded
-// here rather than in queries{} so the loader owns its file; the inserts are
-// only parsed for their table and columns.
-func loadDemoQueries(d Dialect) (demoQueries, error) {
-	var q demoQueries
-	all, err := readQueries("queries")
-	if err != nil {
-		return q, err
-	}
-	own, err := readQueries("queries/" + string(d))
-	if err != nil {
-		return q, err
-	}
-	for k, v := range own {
-		all[k] = v
-	}
-	var missing []string
-	fill(reflect.ValueOf(&q).Elem(), func(name string) (string, bool) {
-		text, ok := all[name]
-		if !ok {
-			missing = append(missing, name)
-			return "", false
-		}
-		if d == Postgres {
-			text = rebindDollar(text)
-		}
-		return text, true
-	})
-	if len(missing) > 0 {
-		return q, fmt.Errorf("sqlstore: demo queries missing for %s: %s", d, strings.Join(missing, ", "))
-	}
-	return q, nil
-}
 
 // bulkTable is an insert template reduced to its table and columns.
 type bulkTable struct {
@@ -257,10 +222,7 @@ func nullable[T any](p *T) any {
 // leaves its committed batches (and the indexes) behind; start again from an
 // empty database. progress, when set, is called after each committed batch.
 func (s *Store) LoadDemo(ctx context.Context, g *demo.Generator, passwordHash string, progress func(done, total int)) error {
-	q, err := loadDemoQueries(s.dialect)
-	if err != nil {
-		return guanxi.Internal(err)
-	}
+	q := s.q.demoQueries
 	tabs, err := s.demoTables(q)
 	if err != nil {
 		return guanxi.Internal(err)

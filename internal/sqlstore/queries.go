@@ -25,6 +25,7 @@ type queries struct {
 	subQueries
 	auditQueries
 	idemQueries
+	demoQueries
 }
 
 // parseQueryFile reads "-- name: x" blocks from a .sql file.

@@ -14,23 +14,15 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/alexedwards/scs/v2"
 
 	"github.com/guanxi-crm/guanxi"
-	"github.com/guanxi-crm/guanxi/internal/api"
 	"github.com/guanxi-crm/guanxi/internal/app"
-	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/auth"
 	"github.com/guanxi-crm/guanxi/internal/customer"
-	"github.com/guanxi-crm/guanxi/internal/i18n"
-	"github.com/guanxi-crm/guanxi/internal/search"
 	"github.com/guanxi-crm/guanxi/internal/server"
-	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 	"github.com/guanxi-crm/guanxi/internal/staff"
-	"github.com/guanxi-crm/guanxi/internal/web"
+	"github.com/guanxi-crm/guanxi/internal/wire"
 )
 
 // Password is the password of every test user.
@@ -53,25 +45,15 @@ type Env struct {
 func New(t testing.TB, s *sqlstore.Store) *Env {
 	t.Helper()
 	ctx := context.Background()
-	bundle, err := i18n.New()
+	// Cheap hashing keeps each environment fast; production parameters are
+	// tested in the auth package.
+	a, err := wire.App(ctx, s, wire.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Version: "test", HashParams: auth.CheapParams()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := &settings.Service{Store: s}
-	// Cheap hashing keeps each environment fast; production parameters are
-	// tested in the auth package.
-	au := &auth.Service{Store: s, Settings: set, Now: time.Now, Params: auth.CheapParams()}
-	st := &staff.Service{Store: s, Hash: au.Hash, CheckPolicy: au.CheckPolicy}
-	sessions := scs.New()
-	sessions.Store = s.Sessions()
-	sessions.Cookie.Name = "guanxi_session"
-	a := &app.App{
-		Customers: &customer.Service{Store: s, Pinyin: search.Spell}, Staff: st, Auth: au, Settings: set,
-		Audit: &audit.Service{Store: s}, I18n: bundle, Sessions: sessions, Idem: s,
-		Health: s.Ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: time.Now, Version: "test",
-	}
-	h, err := server.New(a, server.Config{},
-		func(mux *http.ServeMux, a *app.App) error { api.Mount(mux, a); return nil }, web.Mount)
+	st := a.Staff
+	h, err := wire.Handler(a, server.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
