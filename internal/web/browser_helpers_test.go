@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +81,17 @@ func WaitHTMX(t *testing.T, ctx context.Context) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.readyState === "complete" && !!window.htmx`)); err != nil {
 		t.Fatalf("htmx did not start: %v", err)
+	}
+}
+
+// WaitSettled waits until the address bar carries want (htmx pushes the
+// URL after its last swap) and no htmx request is in flight, so a node found
+// afterwards is not replaced by a late response.
+func WaitSettled(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	js := `location.href.includes(` + strconv.Quote(want) + `) && document.querySelector(".htmx-request") === null`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js)); err != nil {
+		t.Fatalf("page did not settle on %s: %v", want, err)
 	}
 }
 

@@ -43,6 +43,9 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#q"), "zsf"),
 		chromedp.WaitNotPresent(`//div[@id="results"]//a[normalize-space()="李四"]`),
 		chromedp.WaitVisible(`//div[@id="results"]//a[normalize-space()="张三丰"]`))
+	// Keystrokes slower than the input delay send "z" and "zs" too; wait for
+	// the last response before clicking, or the link may be swapped away.
+	web.WaitSettled(t, ctx, "q=zsf")
 	web.Screenshot(t, ctx, "journey-2-search")
 
 	step("open the customer",
