@@ -17,12 +17,6 @@ func (s *Store) TransferCustomers(ctx context.Context, a guanxi.Actor, ids []gua
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	moved := 0
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.checkOwner(ctx, tx, a, to); err != nil {
-			if guanxi.KindOf(err) == guanxi.KindInvalid {
-				return guanxi.Invalid(guanxi.Field("to_owner_id", "validation.owner"))
-			}
-			return err
-		}
 		pred, pargs := scopeSQL(a, "c")
 		q, args, err := sqlx.In("SELECT c.id, c.owner_id FROM customers c WHERE c.id IN (?) AND c.deleted_at IS NULL AND "+pred, append([]any{ids}, pargs...)...)
 		if err != nil {
@@ -37,6 +31,13 @@ func (s *Store) TransferCustomers(ctx context.Context, a guanxi.Actor, ids []gua
 		}
 		if len(rows) != len(ids) {
 			return guanxi.NotFound("error.not_found")
+		}
+		// Ids are checked first: an out-of-scope customer is 404 whatever the target.
+		if err := s.checkOwner(ctx, tx, a, to); err != nil {
+			if guanxi.KindOf(err) == guanxi.KindInvalid {
+				return guanxi.Invalid(guanxi.Field("to_owner_id", "validation.owner"))
+			}
+			return err
 		}
 		now := s.nowUTC()
 		var by *guanxi.ID

@@ -1,0 +1,122 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/customer"
+	"github.com/guanxi-crm/guanxi/internal/server/servertest"
+	"github.com/guanxi-crm/guanxi/internal/sqlstore/sqltest"
+	"github.com/guanxi-crm/guanxi/internal/web"
+)
+
+// webScopeForm is a plausible form for each web route with an id, so the
+// answer comes from the scope or permission check and not from validation.
+// A new {id} route without an entry fails the test.
+var webScopeForm = map[string]url.Values{
+	"GET /customers/{id}":               nil,
+	"GET /customers/{id}/edit":          nil,
+	"POST /customers/{id}":              {"version": {"1"}, "kind": {"person"}, "name": {"改名"}, "stage": {"customer"}},
+	"POST /customers/{id}/delete":       {"version": {"1"}},
+	"POST /customers/{id}/restore":      nil,
+	"GET /customers/{id}/transfer":      nil,
+	"POST /customers/{id}/transfer":     {"to_owner_id": {"1"}, "reason": {"调岗"}},
+	"POST /customers/{id}/reveal":       {"field": {"mobile"}, "reason": {"核实"}},
+	"POST /customers/{id}/interactions": {"channel": {"phone"}, "direction": {"out"}, "summary": {"回访"}, "occurred_at": {"2026-01-02T10:00"}},
+	"POST /customers/{id}/contacts":     {"name": {"联系人"}},
+	"POST /customers/{id}/holdings":     {"kind": {"loan"}, "name": {"贷款"}, "currency": {"CNY"}},
+	"POST /customers/{id}/transactions": {"kind": {"payment"}, "amount": {"1.00"}, "occurred_at": {"2026-01-02T10:00"}},
+	"POST /profile/tokens/{id}/revoke":  nil,
+	"GET /admin/users/{id}":             nil,
+	"POST /admin/users/{id}":            {"version": {"1"}, "name": {"x"}, "role": {"agent"}},
+	"POST /admin/users/{id}/disable":    {"version": {"1"}},
+	"POST /admin/users/{id}/password":   {"password": {"Another-Password-2026"}},
+	"POST /admin/org/{id}":              {"version": {"1"}, "name": {"x"}, "kind": {"team"}},
+	"POST /admin/fields/{id}":           {"version": {"1"}, "label_zh": {"x"}},
+}
+
+// TestWebRouteTableScope tries every web route with an id as staff who must
+// not reach the object: customers out of scope answer 404, admin pages 403,
+// someone else's token 404; and nothing changes.
+func TestWebRouteTableScope(t *testing.T) {
+	env := servertest.New(t, sqltest.SQLite(t))
+	ctx := context.Background()
+	owner := env.Actor("agent_a1")
+	c := env.Customer(t, "agent_a1", "吴九", "13500135000")
+	_, tok, err := env.App.Auth.CreateToken(ctx, owner, owner.UserID, "mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := &customer.FieldDef{Key: "level", LabelZh: "等级", LabelEn: "Level", Type: customer.FieldText}
+	if err := env.App.Customers.SaveFieldDef(ctx, guanxi.SystemActor("t"), fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	clients := map[string]*http.Client{}
+	for _, who := range []string{"agent_a2", "agent_b", "mgr_b"} {
+		clients[who] = env.Login(t, who)
+	}
+	seen := map[string]bool{}
+	for _, r := range web.Routes() {
+		if !strings.Contains(r.Pattern, "{id}") {
+			continue
+		}
+		key := r.Method + " " + r.Pattern
+		form, ok := webScopeForm[key]
+		if !ok {
+			t.Errorf("web route %s takes an id but has no scope case", key)
+			continue
+		}
+		seen[key] = true
+		id := c.ID
+		switch {
+		case strings.HasPrefix(r.Pattern, "/admin/users/"):
+			id = owner.UserID
+		case strings.HasPrefix(r.Pattern, "/admin/org/"):
+			id = env.Units["team_a1"].ID
+		case strings.HasPrefix(r.Pattern, "/admin/fields/"):
+			id = fd.ID
+		case strings.HasPrefix(r.Pattern, "/profile/tokens/"):
+			id = tok.ID
+		}
+		path := strings.Replace(r.Pattern, "{id}", fmt.Sprint(id), 1)
+		for who, cl := range clients {
+			var resp *http.Response
+			if r.Method == "GET" {
+				resp, err = cl.Get(env.URL + path)
+			} else {
+				resp, err = cl.PostForm(env.URL+path, form)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want := http.StatusNotFound
+			if !env.Actor(who).Can(r.Perm) {
+				want = http.StatusForbidden
+			}
+			if resp.StatusCode != want {
+				t.Errorf("%s %s as %s: %d, want %d", r.Method, path, who, resp.StatusCode, want)
+			}
+		}
+	}
+	for key := range webScopeForm {
+		if !seen[key] {
+			t.Errorf("scope case %q matches no web route", key)
+		}
+	}
+	got, err := env.App.Customers.Get(ctx, owner, c.ID)
+	if err != nil || got.Version != c.Version || got.OwnerID != owner.UserID || got.Name != c.Name {
+		t.Fatalf("customer changed: %+v %v", got, err)
+	}
+	toks, _ := env.App.Auth.ListTokens(ctx, owner, owner.UserID)
+	for _, x := range toks {
+		if x.ID == tok.ID && x.RevokedAt != nil {
+			t.Fatal("token revoked by another user")
+		}
+	}
+}
