@@ -29,6 +29,10 @@ var errorModelOnce sync.Once
 // the idempotency layer) and the OpenAPI document.
 func Mount(mux *http.ServeMux, a *app.App) {
 	inner, _ := New(a)
+	// Unknown API paths answer a problem document too, not the mux's text.
+	inner.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, problemOf(r.Context(), a.I18n, guanxi.NotFound("error.not_found")))
+	})
 	mux.Handle("/api/", idempotent(a, inner))
 }
 

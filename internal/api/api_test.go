@@ -210,3 +210,11 @@ func hasLocation(m map[string]any, loc string) bool {
 	}
 	return false
 }
+
+func TestAPIUnknownPathIsProblem(t *testing.T) {
+	env := servertest.New(t, sqltest.SQLite(t))
+	st, h, m := clientFor(t, env, "agent_a1").do("GET", "/api/v1/nope", nil)
+	if st != 404 || !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json") || m["key"] != "error.not_found" {
+		t.Fatalf("unknown path: %d %v %v", st, h, m)
+	}
+}
