@@ -9,9 +9,6 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/app"
 )
 
-// SessionUserKey is the session key holding the signed-in user's id.
-const SessionUserKey = "user_id"
-
 // authenticate puts the caller's Actor in the request context: from a
 // Bearer API token, else from the session. A bad token is a 401 at once; a
 // missing or stale session leaves the request anonymous for the surface to
@@ -38,8 +35,15 @@ func authenticate(a *app.App, cfg Config, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(guanxi.WithActor(ctx, u.Actor(addr))))
 			return
 		}
-		if id, ok := a.Sessions.Get(ctx, SessionUserKey).(int64); ok && id != 0 {
+		if id, ok := a.Sessions.Get(ctx, app.SessionUserKey).(int64); ok && id != 0 {
 			u, err := a.Auth.UserForSession(ctx, id)
+			authAt, _ := a.Sessions.Get(ctx, app.SessionAuthAtKey).(int64)
+			if err == nil && u.PasswordChangedAt.UnixNano() > authAt {
+				// The password changed after this session signed in.
+				_ = a.Sessions.Destroy(ctx)
+				next.ServeHTTP(w, r)
+				return
+			}
 			if err == nil && u.MustChangePassword && !passwordChangePath(r.URL.Path) {
 				// A reset or expired password must be changed before anything else.
 				if strings.HasPrefix(r.URL.Path, "/api/") {

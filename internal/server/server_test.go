@@ -146,3 +146,31 @@ func loginWith(t *testing.T, env *servertest.Env, username, password string) *ht
 	}
 	return c
 }
+
+// TestPasswordChangeEndsOtherSessions (TESTPLAN B5): changing the password
+// in one session signs out the others and keeps this one.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	env := servertest.New(t, sqltest.SQLite(t))
+	one, two := env.Login(t, "agent_a1"), env.Login(t, "agent_a1")
+	const pw = "Changed-Password-2026!"
+	resp, err := one.PostForm(env.URL+"/profile/password", map[string][]string{
+		"old_password": {servertest.Password}, "new_password": {pw}, "confirm_password": {pw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("password change: %d", resp.StatusCode)
+	}
+	for name, c := range map[string]*http.Client{"this session": one, "other session": two} {
+		resp, err := c.Get(env.URL + "/customers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		signedOut := resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login")
+		if signedOut != (name == "other session") {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}

@@ -11,9 +11,6 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/response"
 )
 
-// sessionUserKey is the session key the server's authentication reads.
-const sessionUserKey = "user_id"
-
 type loginView struct {
 	Base
 	Username string
@@ -55,10 +52,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		return h.render(w, r, response.Status(err), "login", v)
 	}
 	// A new session id at login defeats session fixation.
-	if err := h.app.Sessions.RenewToken(r.Context()); err != nil {
+	if err := h.app.SignIn(r.Context(), u.ID); err != nil {
 		return guanxi.Internal(err)
 	}
-	h.app.Sessions.Put(r.Context(), sessionUserKey, u.ID)
 	setLangCookie(w, r, u.Lang)
 	if u.MustChangePassword {
 		h.flash(r.Context(), "web.flash.must_change_password")

@@ -85,6 +85,10 @@ func (h *Handler) passwordChange(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.formError(w, r, err, "profile", v)
 	}
+	// Every other session of this user ends; this one continues on a new token.
+	if err := h.app.SignIn(r.Context(), a.UserID); err != nil {
+		return guanxi.Internal(err)
+	}
 	h.flash(r.Context(), "web.flash.password_changed")
 	return redirect(w, r, "/profile")
 }
