@@ -6,6 +6,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/guanxi-crm/guanxi/internal/app"
 )
@@ -36,6 +37,12 @@ func New(a *app.App, cfg Config, surfaces ...Surface) (http.Handler, error) {
 		}
 	}
 	a.Sessions.Cookie.Secure = cfg.BehindTLS
+	if cfg.BehindTLS {
+		// __Host- binds the cookie to this exact host over HTTPS, path /.
+		a.Sessions.Cookie.Name = "__Host-" + strings.TrimPrefix(a.Sessions.Cookie.Name, "__Host-")
+		a.Sessions.Cookie.Path = "/"
+		a.Sessions.Cookie.Domain = ""
+	}
 	var h http.Handler = mux
 	h = authenticate(a, cfg, h)
 	h = a.Sessions.LoadAndSave(h)
