@@ -173,7 +173,11 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	lat("search: initials", initials)
 	lat("search: last 4 phone digits", phone4)
 	lat("list page of 20, newest updated first", list)
-	fmt.Fprintf(&rep, "\nCommand: `go run ./cmd/guanxi bench --customers %d --rounds %d --duration %s`\n", c.DemoCustomers, *rounds, *dur)
+	if existing > 0 {
+		fmt.Fprintf(&rep, "\nCommand: `go run ./cmd/guanxi bench --db DB --rounds %d --duration %s` on a database of %d demo customers\n", *rounds, *dur, existing)
+	} else {
+		fmt.Fprintf(&rep, "\nCommand: `go run ./cmd/guanxi bench --customers %d --rounds %d --duration %s`\n", c.DemoCustomers, *rounds, *dur)
+	}
 	fmt.Fprint(stdout, rep.String()[strings.Index(rep.String(), "| measurement"):])
 	if *out != "" {
 		return os.WriteFile(*out, []byte(rep.String()), 0o644)

@@ -71,7 +71,7 @@ func (s *Store) ListCustomers(ctx context.Context, a guanxi.Actor, q customer.Li
 	pred, pargs := scopeSQL(a, "c")
 	add(pred, pargs...)
 	if strings.TrimSpace(q.Q) != "" {
-		sp, sargs, err := s.searchSQL(q.Q, "c")
+		sp, sargs, err := s.searchSQLFor(ctx, q.Q, "c")
 		if err != nil {
 			return page, err
 		}

@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/guanxi-crm/guanxi"
@@ -91,4 +93,56 @@ func searchPred(q, alias string, exists func(search.Group) bool) (string, []any,
 // escapeLike escapes the LIKE wildcards for ESCAPE '\'.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// searchSQLFor is searchSQL for a live list: on SQLite it also probes how
+// many tokens a prefix group matches and walks customers with EXISTS when
+// the group is dense. Measured at 1M customers: `ww` (240k tokens) 130 ms
+// with IN, 8 ms with EXISTS; `wjm` (500 tokens) 8 ms with IN, 620 ms with
+// EXISTS. IN costs ≈0.4 µs per matching token, EXISTS ≈15 µs per customer
+// walked until 21 hits, so EXISTS wins from about sqrt(800 × customers)
+// tokens (≈28k at 1M).
+func (s *Store) searchSQLFor(ctx context.Context, q, alias string) (string, []any, error) {
+	if s.dialect != SQLite {
+		return s.searchSQL(q, alias)
+	}
+	var maxID int64
+	probed := false
+	return searchPred(q, alias, func(g search.Group) bool {
+		if len(g) == 1 && !g[0].Prefix && commonUnigrams[g[0].Token] {
+			return true
+		}
+		if !probed {
+			probed = true
+			_ = s.r.GetContext(ctx, &maxID, "SELECT COALESCE(MAX(id), 0) FROM customers")
+		}
+		return s.denseGroup(ctx, g, int(math.Sqrt(800*float64(maxID))))
+	})
+}
+
+// denseGroup reports whether the prefix terms of g match at least limit
+// tokens, counting no further than that.
+func (s *Store) denseGroup(ctx context.Context, g search.Group, limit int) bool {
+	if limit < 1000 {
+		return false
+	}
+	n := 0
+	for _, t := range g {
+		if !t.Prefix {
+			continue
+		}
+		end := search.PrefixEnd(t.Token)
+		if end == "" {
+			continue
+		}
+		var c int
+		if err := s.r.GetContext(ctx, &c, "SELECT COUNT(*) FROM (SELECT 1 FROM customer_tokens WHERE token >= ? AND token < ? LIMIT ?)",
+			t.Token, end, limit-n); err != nil {
+			return false
+		}
+		if n += c; n >= limit {
+			return true
+		}
+	}
+	return false
 }
