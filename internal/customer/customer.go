@@ -152,6 +152,10 @@ type Holding struct {
 	UpdatedAt    time.Time      `db:"updated_at"`
 }
 
+// HoldingStatuses is the vocabulary the forms offer for a holding's status;
+// the column stays free text so imported statuses are kept as they came.
+var HoldingStatuses = []string{"active", "in_use", "normal", "overdue", "held", "renewed", "expired", "lapsed", "closed", "sold", "other"}
+
 // TransactionKinds lists transaction kinds.
 var TransactionKinds = []string{"purchase", "service", "payment", "deposit", "withdrawal", "repayment", "return", "discount", "other"}
 

@@ -326,6 +326,7 @@ func ValidateHolding(h *Holding) error {
 	if h.Attrs == nil {
 		h.Attrs = map[string]any{}
 	}
+	validateAttrs(&f, h.Attrs)
 	return f.Err()
 }
 
@@ -401,4 +402,36 @@ func ValidateInteraction(in *Interaction) error {
 		f.Add("next_action_on", "validation.date")
 	}
 	return f.Err()
+}
+
+// Attribute limits keep a holding's free-form attributes a few short facts,
+// not a second document store.
+const (
+	maxAttrs        = 30
+	maxAttrKeyRunes = 50
+	maxAttrValRunes = 200
+)
+
+func validateAttrs(f *guanxi.Fields, attrs map[string]any) {
+	if len(attrs) > maxAttrs {
+		f.Add("attrs", "validation.too_many", map[string]any{"max": maxAttrs})
+		return
+	}
+	for k, v := range attrs {
+		if k = strings.TrimSpace(k); k == "" || utf8.RuneCountInString(k) > maxAttrKeyRunes {
+			f.Add("attrs", "validation.attr_key", map[string]any{"max": maxAttrKeyRunes})
+			return
+		}
+		switch t := v.(type) {
+		case string:
+			if utf8.RuneCountInString(t) > maxAttrValRunes {
+				f.Add("attrs", "validation.too_long", map[string]any{"max": maxAttrValRunes})
+				return
+			}
+		case float64, int, int64, bool, nil:
+		default:
+			f.Add("attrs", "validation.attr_value", map[string]any{"key": k})
+			return
+		}
+	}
 }

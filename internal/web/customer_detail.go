@@ -53,11 +53,6 @@ type transactionForm struct {
 	Amount string
 }
 
-type holdingForm struct {
-	customer.Holding
-	Amount, Balance string
-}
-
 // CustomValue shows a custom field value.
 func (v *customerView) CustomValue(key string) string { return customText(v.C.Custom[key]) }
 
@@ -302,27 +297,6 @@ func (h *Handler) interactionAdd(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, fmt.Sprintf("/customers/%d#interactions", id))
 }
 
-func (h *Handler) contactAdd(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ct := customer.Contact{CustomerID: id, Name: r.FormValue("name"), Title: strings.TrimSpace(r.FormValue("title")),
-		Mobile: r.FormValue("mobile"), Phone: r.FormValue("phone"), Email: r.FormValue("email"),
-		WeChat: strings.TrimSpace(r.FormValue("wechat")), IsPrimary: r.FormValue("is_primary") != "",
-		Notes: strings.TrimSpace(r.FormValue("notes"))}
-	if err := h.app.Customers.SaveContact(r.Context(), actor(r), &ct, 0); err != nil {
-		v, lerr := h.loadCustomerView(r.Context(), r, id)
-		if lerr != nil {
-			return lerr
-		}
-		v.NewContact, v.OpenForm = ct, "contact"
-		return h.formError(w, r, err, "customer", v)
-	}
-	h.flash(r.Context(), "web.flash.saved")
-	return redirect(w, r, fmt.Sprintf("/customers/%d#contacts", id))
-}
-
 // parseMinor reads "1,234.56" as 123456 minor units.
 func parseMinor(s string) (int64, bool) {
 	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
@@ -348,40 +322,6 @@ func parseMinor(s string) (int64, bool) {
 		return u*100 - f, true
 	}
 	return u*100 + f, true
-}
-
-func (h *Handler) holdingAdd(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	f := holdingForm{Holding: customer.Holding{CustomerID: id, Kind: customer.HoldingKind(r.FormValue("kind")),
-		Name: r.FormValue("name"), Reference: r.FormValue("reference"), Model: r.FormValue("model"),
-		Currency: strings.ToUpper(strings.TrimSpace(r.FormValue("currency"))), OpenedOn: strings.TrimSpace(r.FormValue("opened_on")),
-		DueOn: strings.TrimSpace(r.FormValue("due_on")), Status: r.FormValue("status")},
-		Amount: r.FormValue("amount"), Balance: r.FormValue("balance")}
-	var fields guanxi.Fields
-	var ok bool
-	if f.AmountMinor, ok = parseMinor(f.Amount); !ok {
-		fields.Add("amount_minor", "validation.number")
-	}
-	if f.BalanceMinor, ok = parseMinor(f.Balance); !ok {
-		fields.Add("balance_minor", "validation.number")
-	}
-	err = fields.Err()
-	if err == nil {
-		err = h.app.Customers.SaveHolding(r.Context(), actor(r), &f.Holding, 0)
-	}
-	if err != nil {
-		v, lerr := h.loadCustomerView(r.Context(), r, id)
-		if lerr != nil {
-			return lerr
-		}
-		v.NewHolding, v.OpenForm = f, "holding"
-		return h.formError(w, r, err, "customer", v)
-	}
-	h.flash(r.Context(), "web.flash.saved")
-	return redirect(w, r, fmt.Sprintf("/customers/%d#holdings", id))
 }
 
 func (h *Handler) transactionAdd(w http.ResponseWriter, r *http.Request) error {

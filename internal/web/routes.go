@@ -60,7 +60,13 @@ func (h *Handler) routes() []route {
 		{"POST", "/customers/{id}/reveal", read, h.customerReveal},
 		{"POST", "/customers/{id}/interactions", write, h.interactionAdd},
 		{"POST", "/customers/{id}/contacts", write, h.contactAdd},
+		{"GET", "/customers/{id}/contacts/{sub}/edit", write, h.contactEdit},
+		{"POST", "/customers/{id}/contacts/{sub}", write, h.contactUpdate},
+		{"POST", "/customers/{id}/contacts/{sub}/delete", write, h.contactDelete},
 		{"POST", "/customers/{id}/holdings", write, h.holdingAdd},
+		{"GET", "/customers/{id}/holdings/{sub}/edit", write, h.holdingEdit},
+		{"POST", "/customers/{id}/holdings/{sub}", write, h.holdingUpdate},
+		{"POST", "/customers/{id}/holdings/{sub}/delete", write, h.holdingDelete},
 		{"POST", "/customers/{id}/transactions", write, h.transactionAdd},
 		{"GET", "/trash", restore, h.trash},
 

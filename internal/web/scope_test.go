@@ -19,25 +19,31 @@ import (
 // answer comes from the scope or permission check and not from validation.
 // A new {id} route without an entry fails the test.
 var webScopeForm = map[string]url.Values{
-	"GET /customers/{id}":               nil,
-	"GET /customers/{id}/edit":          nil,
-	"POST /customers/{id}":              {"version": {"1"}, "kind": {"person"}, "name": {"改名"}, "stage": {"customer"}},
-	"POST /customers/{id}/delete":       {"version": {"1"}},
-	"POST /customers/{id}/restore":      nil,
-	"GET /customers/{id}/transfer":      nil,
-	"POST /customers/{id}/transfer":     {"to_owner_id": {"1"}, "reason": {"调岗"}},
-	"POST /customers/{id}/reveal":       {"field": {"mobile"}, "reason": {"核实"}},
-	"POST /customers/{id}/interactions": {"channel": {"phone"}, "direction": {"out"}, "summary": {"回访"}, "occurred_at": {"2026-01-02T10:00"}},
-	"POST /customers/{id}/contacts":     {"name": {"联系人"}},
-	"POST /customers/{id}/holdings":     {"kind": {"loan"}, "name": {"贷款"}, "currency": {"CNY"}},
-	"POST /customers/{id}/transactions": {"kind": {"payment"}, "amount": {"1.00"}, "occurred_at": {"2026-01-02T10:00"}},
-	"POST /profile/tokens/{id}/revoke":  nil,
-	"GET /admin/users/{id}":             nil,
-	"POST /admin/users/{id}":            {"version": {"1"}, "name": {"x"}, "role": {"agent"}},
-	"POST /admin/users/{id}/disable":    {"version": {"1"}},
-	"POST /admin/users/{id}/password":   {"password": {"Another-Password-2026"}},
-	"POST /admin/org/{id}":              {"version": {"1"}, "name": {"x"}, "kind": {"team"}},
-	"POST /admin/fields/{id}":           {"version": {"1"}, "label_zh": {"x"}},
+	"GET /customers/{id}":                        nil,
+	"GET /customers/{id}/edit":                   nil,
+	"POST /customers/{id}":                       {"version": {"1"}, "kind": {"person"}, "name": {"改名"}, "stage": {"customer"}},
+	"POST /customers/{id}/delete":                {"version": {"1"}},
+	"POST /customers/{id}/restore":               nil,
+	"GET /customers/{id}/transfer":               nil,
+	"POST /customers/{id}/transfer":              {"to_owner_id": {"1"}, "reason": {"调岗"}},
+	"POST /customers/{id}/reveal":                {"field": {"mobile"}, "reason": {"核实"}},
+	"POST /customers/{id}/interactions":          {"channel": {"phone"}, "direction": {"out"}, "summary": {"回访"}, "occurred_at": {"2026-01-02T10:00"}},
+	"POST /customers/{id}/contacts":              {"name": {"联系人"}},
+	"POST /customers/{id}/holdings":              {"kind": {"loan"}, "name": {"贷款"}, "currency": {"CNY"}},
+	"GET /customers/{id}/contacts/{sub}/edit":    nil,
+	"POST /customers/{id}/contacts/{sub}":        {"version": {"1"}, "name": {"改名"}},
+	"POST /customers/{id}/contacts/{sub}/delete": {"version": {"1"}},
+	"GET /customers/{id}/holdings/{sub}/edit":    nil,
+	"POST /customers/{id}/holdings/{sub}":        {"version": {"1"}, "kind": {"loan"}, "name": {"改名"}, "currency": {"CNY"}},
+	"POST /customers/{id}/holdings/{sub}/delete": {"version": {"1"}},
+	"POST /customers/{id}/transactions":          {"kind": {"payment"}, "amount": {"1.00"}, "occurred_at": {"2026-01-02T10:00"}},
+	"POST /profile/tokens/{id}/revoke":           nil,
+	"GET /admin/users/{id}":                      nil,
+	"POST /admin/users/{id}":                     {"version": {"1"}, "name": {"x"}, "role": {"agent"}},
+	"POST /admin/users/{id}/disable":             {"version": {"1"}},
+	"POST /admin/users/{id}/password":            {"password": {"Another-Password-2026"}},
+	"POST /admin/org/{id}":                       {"version": {"1"}, "name": {"x"}, "kind": {"team"}},
+	"POST /admin/fields/{id}":                    {"version": {"1"}, "label_zh": {"x"}},
 }
 
 // TestWebRouteTableScope tries every web route with an id as staff who must
@@ -54,6 +60,14 @@ func TestWebRouteTableScope(t *testing.T) {
 	}
 	fd := &customer.FieldDef{Key: "level", LabelZh: "等级", LabelEn: "Level", Type: customer.FieldText}
 	if err := env.App.Customers.SaveFieldDef(ctx, guanxi.SystemActor("t"), fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	ct := &customer.Contact{CustomerID: c.ID, Name: "联系人甲", Mobile: "13600136000"}
+	if err := env.App.Customers.SaveContact(ctx, owner, ct, 0); err != nil {
+		t.Fatal(err)
+	}
+	hd := &customer.Holding{CustomerID: c.ID, Kind: "loan", Name: "经营贷", Reference: "6222020200112233445"}
+	if err := env.App.Customers.SaveHolding(ctx, owner, hd, 0); err != nil {
 		t.Fatal(err)
 	}
 	clients := map[string]*http.Client{}
@@ -84,6 +98,10 @@ func TestWebRouteTableScope(t *testing.T) {
 			id = tok.ID
 		}
 		path := strings.Replace(r.Pattern, "{id}", fmt.Sprint(id), 1)
+		if strings.Contains(path, "/contacts/{sub}") {
+			path = strings.Replace(path, "{sub}", fmt.Sprint(ct.ID), 1)
+		}
+		path = strings.Replace(path, "{sub}", fmt.Sprint(hd.ID), 1)
 		for who, cl := range clients {
 			var resp *http.Response
 			if r.Method == "GET" {
@@ -112,6 +130,12 @@ func TestWebRouteTableScope(t *testing.T) {
 	got, err := env.App.Customers.Get(ctx, owner, c.ID)
 	if err != nil || got.Version != c.Version || got.OwnerID != owner.UserID || got.Name != c.Name {
 		t.Fatalf("customer changed: %+v %v", got, err)
+	}
+	if cts, err := env.App.Customers.Contacts(ctx, owner, c.ID); err != nil || len(cts) != 1 || cts[0].Version != ct.Version || cts[0].Name != ct.Name {
+		t.Fatalf("contact changed: %+v %v", cts, err)
+	}
+	if got, err := env.App.Customers.Holding(ctx, owner, c.ID, hd.ID); err != nil || got.Version != hd.Version || got.Name != hd.Name {
+		t.Fatalf("holding changed: %+v %v", got, err)
 	}
 	toks, _ := env.App.Auth.ListTokens(ctx, owner, owner.UserID)
 	for _, x := range toks {

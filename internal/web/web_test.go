@@ -432,6 +432,7 @@ func TestTemplateKeysExist(t *testing.T) {
 	add("enum.id_type.", stringsOf(customer.IDTypes)...)
 	add("enum.holding.", stringsOf(customer.HoldingKinds)...)
 	add("enum.transaction.", customer.TransactionKinds...)
+	add("enum.holding_status.", customer.HoldingStatuses...)
 	add("enum.channel.", customer.Channels...)
 	add("enum.role.", stringsOf(guanxi.Roles)...)
 	add("enum.action.", audit.Actions...)
