@@ -18,18 +18,33 @@ const (
 	PermOrgAdmin         Permission = "org.admin"
 	PermSettingsAdmin    Permission = "settings.admin"
 	PermFieldAdmin       Permission = "field.admin"
-	PermSelf             Permission = "self" // any signed-in user, for own profile
+	// Complaints and service tickets: read and register/handle follow the
+	// ticket scope; manage confirms, routes, overrides, merges and edits SLA
+	// policies and the business calendar.
+	PermTicketRead   Permission = "ticket.read"
+	PermTicketWrite  Permission = "ticket.write"
+	PermTicketManage Permission = "ticket.manage"
+	// Surveys: answering follows customer scope (customer.write); admin edits
+	// templates and reads the follow-up reports of its scope.
+	PermSurveyAdmin Permission = "survey.admin"
+	// Work logs and visit forms of the actor's org subtree are reviewed by
+	// holders of this permission.
+	PermWorkReview Permission = "work.review"
+	PermSelf       Permission = "self" // any signed-in user, for own profile
 )
 
 var rolePerms = map[Role][]Permission{
 	RoleAdmin: {PermCustomerRead, PermCustomerWrite, PermCustomerDelete, PermCustomerRestore,
 		PermCustomerTransfer, PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
-		PermAuditRead, PermUserAdmin, PermOrgAdmin, PermSettingsAdmin, PermFieldAdmin, PermSelf},
+		PermAuditRead, PermUserAdmin, PermOrgAdmin, PermSettingsAdmin, PermFieldAdmin,
+		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview, PermSelf},
 	RoleManager: {PermCustomerRead, PermCustomerWrite, PermCustomerDelete, PermCustomerTransfer,
-		PermRevealIDNumber, PermRevealPhone, PermRevealAccount, PermSelf},
-	RoleAgent:   {PermCustomerRead, PermCustomerWrite, PermRevealPhone, PermSelf},
-	RoleCredit:  {PermCustomerRead, PermCustomerWrite, PermRevealIDNumber, PermRevealPhone, PermRevealAccount, PermSelf},
-	RoleAuditor: {PermCustomerRead, PermAuditRead, PermSelf},
+		PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
+		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview, PermSelf},
+	RoleAgent: {PermCustomerRead, PermCustomerWrite, PermRevealPhone, PermTicketRead, PermTicketWrite, PermSelf},
+	RoleCredit: {PermCustomerRead, PermCustomerWrite, PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
+		PermTicketRead, PermTicketWrite, PermSelf},
+	RoleAuditor: {PermCustomerRead, PermAuditRead, PermTicketRead, PermSelf},
 }
 
 // Can reports whether the actor's role grants p.

@@ -74,6 +74,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "Demo staff sign in with password %q (admin, manager, agent, auditor accounts: see the README).\n", demoPassword)
 	}
 	go housekeeping(ctx, s, log)
+	for _, p := range a.Periodic {
+		go runPeriodic(ctx, p, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

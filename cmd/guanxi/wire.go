@@ -81,3 +81,20 @@ func housekeeping(ctx context.Context, s *sqlstore.Store, log *slog.Logger) {
 		}
 	}
 }
+
+// runPeriodic runs p at start and then every p.Every until ctx ends. A
+// failed run is logged and retried at the next tick.
+func runPeriodic(ctx context.Context, p app.Periodic, log *slog.Logger) {
+	t := time.NewTicker(p.Every)
+	defer t.Stop()
+	for {
+		if err := p.Run(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+			log.Warn("periodic job failed", "job", p.Name, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

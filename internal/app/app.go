@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 
@@ -32,4 +33,15 @@ type App struct {
 	Clock     guanxi.Clock
 	// Version is the build version shown in the UI and /api/v1/version.
 	Version string
+	// Periodic is the background work serve runs on a schedule.
+	Periodic []Periodic
+}
+
+// Periodic is background work run every Every by each serving instance.
+// Run must be idempotent and safe on several instances at once (claims and
+// unique keys in the database), so no leader election is needed.
+type Periodic struct {
+	Name  string
+	Every time.Duration
+	Run   func(ctx context.Context, now time.Time) error
 }
