@@ -100,7 +100,7 @@ func (n Notice) Validate() error {
 		}
 		if j, ok := seen[e.Day]; ok {
 			f.Add(fmt.Sprintf("entries[%d].day", i), clash(n.Entries[j], e),
-				map[string]any{"day": e.Day.String(), "other": fmt.Sprintf("entries[%d]", j)})
+				map[string]any{"day": e.Day.String(), "value": e.Day.String(), "other": fmt.Sprintf("entries[%d]", j)})
 			continue
 		}
 		seen[e.Day] = i

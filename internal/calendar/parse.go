@@ -30,6 +30,9 @@ func ParseNotice(year int, text string) (Notice, error) {
 	n := Notice{Year: year}
 	var f guanxi.Fields
 	add := func(line int, key, value string, extra ...any) {
+		// A generic validation message would not say which line; each has a
+		// line-aware counterpart.
+		key = lineKey(key)
 		args := map[string]any{"line": line, "value": value}
 		for i := 0; i+1 < len(extra); i += 2 {
 			args[extra[i].(string)] = extra[i+1]
@@ -192,4 +195,22 @@ func FormatNotice(n Notice) string {
 		}
 	}
 	return b.String()
+}
+
+// lineKey maps a generic validation key to a message that names the line.
+func lineKey(key string) string {
+	switch key {
+	case "validation.date":
+		return "calendar.line_date"
+	case "validation.date_order":
+		return "calendar.line_date_order"
+	case "validation.enum":
+		return "calendar.line_kind"
+	case "validation.required":
+		return "calendar.line_name_required"
+	}
+	if strings.HasPrefix(key, "calendar.") {
+		return key
+	}
+	return "calendar.line_syntax"
 }

@@ -42,14 +42,14 @@ func TestParseNoticeErrors(t *testing.T) {
 		line       int
 		key        string
 	}{
-		{"bad date", "2027-02-30 holiday new_year", 1, "validation.date"},
-		{"bad range", "2027-02-01..2027-13-01 holiday new_year", 1, "validation.date"},
-		{"range backwards", "2027-02-08..2027-02-06 holiday spring_festival", 1, "validation.date_order"},
+		{"bad date", "2027-02-30 holiday new_year", 1, "calendar.line_date"},
+		{"bad range", "2027-02-01..2027-13-01 holiday new_year", 1, "calendar.line_date"},
+		{"range backwards", "2027-02-08..2027-02-06 holiday spring_festival", 1, "calendar.line_date_order"},
 		{"range too long", "2027-01-01..2027-03-01 holiday spring_festival", 1, "calendar.range_too_long"},
-		{"unknown kind", "# c\n2027-01-01 off new_year", 2, "validation.enum"},
+		{"unknown kind", "# c\n2027-01-01 off new_year", 2, "calendar.line_kind"},
 		{"too few fields", "2027-01-01", 1, "calendar.line_syntax"},
 		{"too many fields", "2027-01-01 holiday new year", 1, "calendar.line_syntax"},
-		{"holiday without name", "2027-01-01 holiday", 1, "validation.required"},
+		{"holiday without name", "2027-01-01 holiday", 1, "calendar.line_name_required"},
 		{"unknown name", "2027-01-01 holiday christmas", 1, "calendar.unknown_holiday"},
 		{"outside year", "2028-05-01 holiday labour_day", 1, "calendar.day_outside_year"},
 		{"duplicate", "2027-01-01 holiday new_year\n\n2027-01-01 holiday new_year", 3, "calendar.duplicate_day"},
