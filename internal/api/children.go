@@ -190,7 +190,7 @@ func (h *Handler) childRoutes(api humaAPI) {
 		"Log an interaction", func(ctx context.Context, a guanxi.Actor, in *subCreate[InteractionIO]) (*one[InteractionIO], error) {
 			b := in.Body
 			x := customer.Interaction{CustomerID: in.ID, Channel: b.Channel, Direction: b.Direction, OccurredAt: b.OccurredAt,
-				Summary: b.Summary, Outcome: b.Outcome, NextAction: b.NextAction, NextActionOn: b.NextActionOn}
+				Summary: b.Summary, Outcome: b.Outcome, NextAction: b.NextAction, NextActionOn: b.NextActionOn, Purpose: b.Purpose}
 			if x.Direction == "" {
 				x.Direction = "out"
 			}
@@ -203,5 +203,6 @@ func (h *Handler) childRoutes(api humaAPI) {
 
 func interactionOut(x customer.Interaction) InteractionIO {
 	return InteractionIO{ID: x.ID, Channel: x.Channel, Direction: x.Direction, OccurredAt: x.OccurredAt, Summary: x.Summary,
-		Outcome: x.Outcome, NextAction: x.NextAction, NextActionOn: x.NextActionOn, StaffName: x.StaffName}
+		Outcome: x.Outcome, NextAction: x.NextAction, NextActionOn: x.NextActionOn, Purpose: x.Purpose, TaskID: x.TaskID,
+		StaffName: x.StaffName}
 }

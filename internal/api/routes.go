@@ -7,4 +7,7 @@ func (h *Handler) routes(api humaAPI) {
 	h.customerRoutes(api)
 	h.childRoutes(api)
 	h.staffRoutes(api)
+	h.surveyRoutes(api)
+	h.workRoutes(api)
+	h.ticketRoutes(api)
 }

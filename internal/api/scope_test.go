@@ -53,6 +53,39 @@ var scopeCases = map[string]scopeCase{
 	"revoke-token":          {want: 404, target: "token"},
 	"update-field":          {body: map[string]any{"label_zh": "x"}, want: 403, target: "field"},
 	"update-setting":        {body: map[string]any{"value": "mlps3"}, want: 403, target: "setting"},
+	// Tasks, follow-up plans and work logs (work_scope_test.go makes them).
+	"get-task":            {want: 404, target: "task"},
+	"close-task":          {body: map[string]any{"status": "done"}, want: 404, target: "task"},
+	"list-customer-tasks": {want: 404},
+	"get-plan":            {want: 404, target: "plan"},
+	"update-plan":         {body: map[string]any{"name": "x", "trigger": "service", "title": "x", "active": true, "offset_days": 1}, want: 404, target: "plan"},
+	"get-work-log":        {want: 404, target: "worklog"},
+	"update-work-log":     {body: map[string]any{"kind": "log", "work_on": "2026-01-02", "content": "x"}, want: 404, target: "worklog"},
+	"submit-work-log":     {want: 404, target: "worklog"},
+	"review-work-log":     {body: map[string]any{"decision": "approve"}, want: 404, target: "worklog"},
+	// Surveys (surveys_test.go makes the template, owned by the head office).
+	"get-survey-template":    {want: 404, target: "survey_template"},
+	"update-survey-template": {body: map[string]any{"name": "x", "items": []any{map[string]any{"type": "scale_5", "text_zh": "x"}}}, want: 404, target: "survey_template"},
+	"create-survey-request":  {body: map[string]any{"template_id": 1, "channel": "link"}, want: 404},
+	"list-survey-requests":   {want: 404},
+	"answer-survey-request":  {body: map[string]any{"answers": map[string]any{}}, want: 404},
+	"list-survey-answers":    {want: 404},
+	"get-survey-answer":      {want: 404},
+	"public-survey-form":     {want: 404},
+	"public-survey-answer":   {body: map[string]any{"answers": map[string]any{}}, want: 404},
+	// Complaints (tickets_test.go makes them); organisation-wide settings
+	// are head office only, unit hours follow the manager's subtree.
+	"get-ticket":           {want: 404, target: "ticket"},
+	"ticket-step":          {body: map[string]any{"step": "note", "note": "x"}, want: 404, target: "ticket"},
+	"ticket-events":        {want: 404, target: "ticket"},
+	"list-ticket-notices":  {want: 404, target: "ticket"},
+	"create-ticket-notice": {body: map[string]any{"org_unit_id": 1, "problem": "x", "deadline": "2026-12-31"}, want: 404, target: "ticket"},
+	"ticket-notice-step":   {body: map[string]any{"step": "respond", "text": "x"}, want: 404, target: "ticket"},
+	"update-sla-policy":    {body: map[string]any{"category_id": 0, "severity": "", "first_response": 1, "first_response_unit": "hours", "resolution": 1, "resolution_unit": "days"}, want: 403, target: "policy"},
+	"delete-sla-policy":    {want: 403, target: "policy"},
+	"put-calendar-notice":  {body: map[string]any{"text": "2027-01-01 holiday new_year"}, want: 403, target: "calendar"},
+	"put-working-hours":    {body: map[string]any{"hours": "09:00-17:00"}, want: 404, target: "unit"},
+	"read-notification":    {want: 404, target: "notification"},
 }
 
 // TestRouteTableScope tries every route that takes an id as callers who
@@ -80,6 +113,9 @@ func TestRouteTableScope(t *testing.T) {
 		if err := env.App.Customers.SaveFieldDef(ctx, guanxi.SystemActor("t"), fd, 0); err != nil {
 			t.Fatal(err)
 		}
+		work := seedWork(t, env, c.ID)
+		work["survey_template"] = seedSurveyTemplate(t, env)
+		tickets := seedTickets(t, env, c.ID)
 		auditBefore := auditCount(t, env)
 
 		routes := api.Routes(env.App)
@@ -104,6 +140,10 @@ func TestRouteTableScope(t *testing.T) {
 				path = strings.Replace(path, "{id}", fmt.Sprint(tok.ID), 1)
 			case "field":
 				path = strings.Replace(path, "{id}", fmt.Sprint(fd.ID), 1)
+			case "task", "plan", "worklog", "survey_template":
+				path = strings.Replace(path, "{id}", fmt.Sprint(work[tc.target]), 1)
+			case "ticket", "policy", "notification", "calendar":
+				path = ticketScopePath(path, tc.target, tickets)
 			case "setting":
 				path = strings.Replace(path, "{key}", "auth.password_policy", 1)
 			default:

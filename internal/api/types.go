@@ -259,7 +259,9 @@ type InteractionIO struct {
 	Summary      string    `json:"summary,omitempty"`
 	Outcome      string    `json:"outcome,omitempty"`
 	NextAction   string    `json:"next_action,omitempty"`
-	NextActionOn string    `json:"next_action_on,omitempty"`
+	NextActionOn string    `json:"next_action_on,omitempty" doc:"With next_action, makes a task for the customer's owner"`
+	Purpose      string    `json:"purpose,omitempty" enum:"follow_up,care,sales,service,collection"`
+	TaskID       *int64    `json:"task_id,omitempty" readOnly:"true" doc:"The task the next action created"`
 	StaffName    string    `json:"staff_name,omitempty" readOnly:"true"`
 }
 

@@ -14,13 +14,23 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/auth"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
+	"github.com/guanxi-crm/guanxi/internal/notify"
 	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/staff"
+	"github.com/guanxi-crm/guanxi/internal/survey"
+	"github.com/guanxi-crm/guanxi/internal/task"
+	"github.com/guanxi-crm/guanxi/internal/ticket"
+	"github.com/guanxi-crm/guanxi/internal/worklog"
 )
 
 // App is everything the HTTP surfaces need.
 type App struct {
 	Customers *customer.Service
+	Surveys   *survey.Service
+	Tasks     *task.Service    // tasks, the today page, follow-up plans and report
+	WorkLogs  *worklog.Service // work logs and visit forms with review
+	Tickets   *ticket.Service  // complaints (CMP), SLA clocks and escalation
+	Notify    *notify.Service  // in-app notifications
 	Staff     *staff.Service
 	Auth      *auth.Service
 	Settings  *settings.Service

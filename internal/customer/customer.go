@@ -177,21 +177,27 @@ type Transaction struct {
 // Channels lists interaction channels.
 var Channels = []string{"phone", "sms", "email", "wechat", "visit", "store_visit", "letter", "other"}
 
+// Purposes lists why a contact was made ("" = not said).
+var Purposes = []string{"follow_up", "care", "sales", "service", "collection"}
+
 // Interaction is one contact with the customer.
 type Interaction struct {
-	ID           guanxi.ID  `db:"id"`
-	CustomerID   guanxi.ID  `db:"customer_id"`
-	Channel      string     `db:"channel"`
-	Direction    string     `db:"direction"`
-	OccurredAt   time.Time  `db:"occurred_at"`
-	Summary      string     `db:"summary"`
-	Outcome      string     `db:"outcome"`
-	NextAction   string     `db:"next_action"`
-	NextActionOn string     `db:"next_action_on"`
-	StaffID      *guanxi.ID `db:"staff_id"`
-	StaffName    string     `db:"staff_name"`
-	Version      int64      `db:"version"`
-	CreatedAt    time.Time  `db:"created_at"`
+	ID           guanxi.ID `db:"id"`
+	CustomerID   guanxi.ID `db:"customer_id"`
+	Channel      string    `db:"channel"`
+	Direction    string    `db:"direction"`
+	OccurredAt   time.Time `db:"occurred_at"`
+	Summary      string    `db:"summary"`
+	Outcome      string    `db:"outcome"`
+	NextAction   string    `db:"next_action"`
+	NextActionOn string    `db:"next_action_on"`
+	Purpose      string    `db:"purpose"`
+	// TaskID is the task its next action created for the customer's owner.
+	TaskID    *guanxi.ID `db:"task_id"`
+	StaffID   *guanxi.ID `db:"staff_id"`
+	StaffName string     `db:"staff_name"`
+	Version   int64      `db:"version"`
+	CreatedAt time.Time  `db:"created_at"`
 }
 
 // Transfer records a change of owner (客户移交).

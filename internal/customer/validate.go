@@ -401,6 +401,17 @@ func ValidateInteraction(in *Interaction) error {
 	if !validDate(in.NextActionOn) {
 		f.Add("next_action_on", "validation.date")
 	}
+	if in.Purpose != "" && !slices.Contains(Purposes, in.Purpose) {
+		f.Add("purpose", "validation.enum")
+	}
+	in.NextAction = strings.TrimSpace(in.NextAction)
+	if utf8.RuneCountInString(in.NextAction) > 200 {
+		f.Add("next_action", "validation.too_long", map[string]any{"max": 200})
+	}
+	// A dated next action becomes a task, so it needs words too.
+	if in.NextActionOn != "" && in.NextAction == "" {
+		f.Add("next_action", "validation.required")
+	}
 	return f.Err()
 }
 

@@ -43,6 +43,17 @@ const (
 	IdleTimeoutMinutes   = "auth.idle_timeout_minutes"
 	CustomerNumberPrefix = "customer.number_prefix"
 	CustomerNumberDigits = "customer.number_digits"
+	// Surveys: an answer whose lowest item score (normalised 0–100) is below
+	// the threshold opens a complaint; links expire after the given days.
+	SurveyLowScoreThreshold = "survey.low_score_threshold"
+	SurveyLinkExpiryDays    = "survey.link_expiry_days"
+	// Complaints: number format ({year}, {seq:N}), SLA warning share and
+	// escalation levels (CMP-15, CMP-23..27).
+	TicketNumberFormat    = "ticket.number_format"
+	TicketWarnPercent     = "ticket.sla_warn_percent"
+	TicketEscalationLevel = "ticket.escalation_levels"
+	TicketEscalationDays  = "ticket.escalation_days"
+	TicketOmbudsmanWeeks  = "ticket.ombudsman_weeks"
 )
 
 // Defs returns every defined setting in display order. It returns a fresh
@@ -56,6 +67,13 @@ func Defs() []Def {
 		{Key: IdleTimeoutMinutes, Kind: KindInt, Default: "30", Min: 1, Max: 1440},
 		{Key: CustomerNumberPrefix, Kind: KindText, Default: "KH", Max: 8},
 		{Key: CustomerNumberDigits, Kind: KindInt, Default: "8", Min: 4, Max: 18},
+		{Key: SurveyLowScoreThreshold, Kind: KindInt, Default: "50", Min: 0, Max: 100},
+		{Key: SurveyLinkExpiryDays, Kind: KindInt, Default: "7", Min: 1, Max: 90},
+		{Key: TicketNumberFormat, Kind: KindText, Default: "TS-{year}-{seq:6}", Max: 40},
+		{Key: TicketWarnPercent, Kind: KindInt, Default: "80", Min: 1, Max: 99},
+		{Key: TicketEscalationLevel, Kind: KindInt, Default: "3", Min: 1, Max: 9},
+		{Key: TicketEscalationDays, Kind: KindInt, Default: "10", Min: 1, Max: 365},
+		{Key: TicketOmbudsmanWeeks, Kind: KindInt, Default: "8", Min: 1, Max: 104},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/auth"
+	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore/sqltest"
 )
@@ -332,7 +333,7 @@ func TestSettingsStore(t *testing.T) {
 			t.Fatal(n)
 		}
 		all, err := e.set.All(ctx, e.admin)
-		if err != nil || len(all) != 7 {
+		if err != nil || len(all) != len(settings.Defs()) {
 			t.Fatalf("all: %v %v", all, err)
 		}
 		for _, st := range all {

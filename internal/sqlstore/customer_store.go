@@ -33,6 +33,7 @@ type customerQueries struct {
 	SettingValue       string `q:"setting-value"`
 	CustomerSetOwner   string `q:"customer-set-owner"`
 	TransferInsert     string `q:"transfer-insert"`
+	TransferMoveTasks  string `q:"transfer-move-tasks"`
 	TransferList       string `q:"transfer-list"`
 	TransferTarget     string `q:"transfer-target"`
 	CustomerHistory    string `q:"customer-history"`

@@ -56,6 +56,9 @@ func (s *Store) TransferCustomers(ctx context.Context, a guanxi.Actor, ids []gua
 			if _, err := tx.ExecContext(ctx, s.q.TransferInsert, r.ID, r.Owner, to, reason, by, now); err != nil {
 				return wrap(err)
 			}
+			if _, err := tx.ExecContext(ctx, s.q.TransferMoveTasks, to, now, r.ID, r.Owner); err != nil {
+				return wrap(err)
+			}
 			entries = append(entries, audit.New(a, audit.ActionTransfer, "customer", r.ID,
 				map[string]any{"from": r.Owner, "to": to, "reason": reason}).ForCustomer(r.ID))
 			moved++

@@ -26,6 +26,10 @@ type queries struct {
 	auditQueries
 	idemQueries
 	demoQueries
+	taskQueries
+	worklogQueries
+	surveyQueries
+	ticketQueries
 }
 
 // parseQueryFile reads "-- name: x" blocks from a .sql file.

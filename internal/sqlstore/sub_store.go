@@ -257,31 +257,50 @@ func (s *Store) ListInteractions(ctx context.Context, a guanxi.Actor, customerID
 	return out, wrap(s.r.SelectContext(ctx, &out, s.q.InteractionList, customerID, limit))
 }
 
-// AddInteraction logs a contact and moves the customer's last-contact time.
+// AddInteraction logs a contact and moves the customer's last-contact time;
+// a next action with a date becomes a task for the customer's owner in the
+// same transaction.
 func (s *Store) AddInteraction(ctx context.Context, a guanxi.Actor, in *customer.Interaction) error {
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := s.liveInScope(ctx, tx, a, in.CustomerID); err != nil {
 			return err
 		}
-		now := s.nowUTC()
-		if in.OccurredAt.IsZero() {
-			in.OccurredAt = now
-		}
-		in.OccurredAt = in.OccurredAt.UTC().Truncate(1000)
-		if a.UserID != 0 {
-			id := a.UserID
-			in.StaffID = &id
-			in.StaffName = a.Name
-		}
-		if err := tx.GetContext(ctx, &in.ID, s.q.InteractionInsert, in.CustomerID, in.Channel, in.Direction,
-			in.OccurredAt, in.Summary, in.Outcome, in.NextAction, in.NextActionOn, in.StaffID, now); err != nil {
-			return wrap(err)
-		}
-		in.CreatedAt, in.Version = now, 1
-		if _, err := tx.ExecContext(ctx, s.q.CustomerTouch, in.OccurredAt, in.CustomerID, in.OccurredAt); err != nil {
-			return wrap(err)
-		}
-		return s.appendAudit(ctx, tx, audit.New(a, audit.ActionCreate, "interaction", in.ID,
-			map[string]any{"channel": in.Channel}).ForCustomer(in.CustomerID))
+		return s.insertInteraction(ctx, tx, a, in)
 	})
+}
+
+// insertInteraction writes a contact the caller has proved in scope, its
+// next-action task and their audit rows.
+func (s *Store) insertInteraction(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor, in *customer.Interaction) error {
+	now := s.nowUTC()
+	if in.OccurredAt.IsZero() {
+		in.OccurredAt = now
+	}
+	in.OccurredAt = in.OccurredAt.UTC().Truncate(1000)
+	if a.UserID != 0 {
+		id := a.UserID
+		in.StaffID = &id
+		in.StaffName = a.Name
+	}
+	if err := tx.GetContext(ctx, &in.ID, s.q.InteractionInsert, in.CustomerID, in.Channel, in.Direction,
+		in.OccurredAt, in.Summary, in.Outcome, in.NextAction, in.NextActionOn, in.Purpose, in.StaffID, now); err != nil {
+		return wrap(err)
+	}
+	in.CreatedAt, in.Version = now, 1
+	if _, err := tx.ExecContext(ctx, s.q.CustomerTouch, in.OccurredAt, in.CustomerID, in.OccurredAt); err != nil {
+		return wrap(err)
+	}
+	if err := s.appendAudit(ctx, tx, audit.New(a, audit.ActionCreate, "interaction", in.ID,
+		map[string]any{"channel": in.Channel, "purpose": in.Purpose}).ForCustomer(in.CustomerID)); err != nil {
+		return err
+	}
+	if in.NextAction == "" || in.NextActionOn == "" {
+		return nil
+	}
+	taskID, err := s.insertNextActionTask(ctx, tx, a, in)
+	if err != nil {
+		return err
+	}
+	in.TaskID = &taskID
+	return nil
 }

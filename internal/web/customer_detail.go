@@ -14,6 +14,7 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/response"
+	"github.com/guanxi-crm/guanxi/internal/task"
 )
 
 // historyItem is one audit row of a customer's history, decoded for display.
@@ -35,6 +36,7 @@ type customerView struct {
 	Holdings     []customer.Holding
 	Transactions []customer.Transaction
 	Interactions []customer.Interaction
+	Tasks        []task.Task // open tasks, shown with the interactions
 	Transfers    []customer.Transfer
 	History      []historyItem
 	// Revealed holds values shown once after a reveal, by field (and
@@ -45,6 +47,7 @@ type customerView struct {
 	NewContact     customer.Contact
 	NewHolding     holdingForm
 	NewTransaction transactionForm
+	NewTask        task.Task
 	OpenForm       string // which add form failed and stays open
 }
 
@@ -174,6 +177,11 @@ func (h *Handler) loadCustomerView(ctx context.Context, r *http.Request, id guan
 	if v.Interactions, err = h.app.Customers.Interactions(ctx, a, id, 50); err != nil {
 		return nil, err
 	}
+	if h.app.Tasks != nil {
+		if v.Tasks, err = h.app.Tasks.List(ctx, a, task.ListQuery{CustomerID: id, Limit: 50}); err != nil {
+			return nil, err
+		}
+	}
 	if v.Transfers, err = h.app.Customers.Transfers(ctx, a, id); err != nil {
 		return nil, err
 	}
@@ -284,7 +292,7 @@ func (h *Handler) interactionAdd(w http.ResponseWriter, r *http.Request) error {
 	in := customer.Interaction{CustomerID: id, Channel: r.FormValue("channel"), Direction: r.FormValue("direction"),
 		OccurredAt: h.parseLocal(r.FormValue("occurred_at")), Summary: r.FormValue("summary"),
 		Outcome: strings.TrimSpace(r.FormValue("outcome")), NextAction: strings.TrimSpace(r.FormValue("next_action")),
-		NextActionOn: strings.TrimSpace(r.FormValue("next_action_on"))}
+		NextActionOn: strings.TrimSpace(r.FormValue("next_action_on")), Purpose: r.FormValue("purpose")}
 	if err := h.app.Customers.AddInteraction(r.Context(), actor(r), &in); err != nil {
 		v, lerr := h.loadCustomerView(r.Context(), r, id)
 		if lerr != nil {

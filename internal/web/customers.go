@@ -12,7 +12,7 @@ import (
 )
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
-	return redirect(w, r, "/customers")
+	return redirect(w, r, landing(actor(r)))
 }
 
 // listFilter is the filter panel of the customer list, as typed.

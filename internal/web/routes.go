@@ -96,5 +96,8 @@ func (h *Handler) routes() []route {
 		{"GET", "/audit/export.csv", guanxi.PermAuditRead, h.auditExport},
 	}
 	// Each module lists its own routes in its own file.
+	rs = append(rs, h.surveyRoutes()...)
+	rs = append(rs, h.workRoutes()...)
+	rs = append(rs, h.ticketRoutes()...)
 	return rs
 }

@@ -44,6 +44,28 @@ var webScopeForm = map[string]url.Values{
 	"POST /admin/users/{id}/password":            {"password": {"Another-Password-2026"}},
 	"POST /admin/org/{id}":                       {"version": {"1"}, "name": {"x"}, "kind": {"team"}},
 	"POST /admin/fields/{id}":                    {"version": {"1"}, "label_zh": {"x"}},
+	// Surveys: the template is owned by the head office.
+	"GET /surveys/{id}":                  nil,
+	"POST /surveys/{id}":                 {"version": {"1"}, "name": {"x"}, "rows": {"1"}, "items.0.type": {"scale_5"}, "items.0.text_zh": {"x"}},
+	"GET /customers/{id}/surveys":        nil,
+	"POST /customers/{id}/surveys":       {"template_id": {"1"}, "channel": {"link"}},
+	"GET /customers/{id}/surveys/{sub}":  nil,
+	"POST /customers/{id}/surveys/{sub}": {"a.service": {"5"}},
+	// Tasks, follow-up plans and work logs (work_test.go seeds them).
+	"POST /tasks/{id}/close":     {"version": {"1"}, "status": {"done"}},
+	"POST /customers/{id}/tasks": {"title": {"回访"}, "due_on": {"2026-01-02"}},
+	"GET /plans/{id}":            nil,
+	"POST /plans/{id}":           {"version": {"1"}, "name": {"x"}, "trigger": {"service"}, "title": {"x"}, "active": {"1"}},
+	"GET /worklogs/{id}":         nil,
+	"POST /worklogs/{id}":        {"version": {"2"}, "work_on": {"2026-01-02"}, "content": {"改"}},
+	"POST /worklogs/{id}/submit": {"version": {"2"}},
+	"POST /worklogs/{id}/review": {"version": {"2"}, "decision": {"approve"}},
+	// Complaints (tickets_web_test.go seeds them).
+	"GET /tickets/{id}":                nil,
+	"POST /tickets/{id}/steps":         {"version": {"3"}, "step": {"note"}, "note": {"x"}},
+	"POST /tickets/{id}/notices":       {"org_unit_id": {"1"}, "problem": {"x"}, "deadline": {"2026-12-31"}},
+	"POST /tickets/{id}/notices/{sub}": {"version": {"1"}, "step": {"respond"}, "text": {"x"}},
+	"POST /notifications/{id}/read":    nil,
 }
 
 // TestWebRouteTableScope tries every web route with an id as staff who must
@@ -70,6 +92,9 @@ func TestWebRouteTableScope(t *testing.T) {
 	if err := env.App.Customers.SaveHolding(ctx, owner, hd, 0); err != nil {
 		t.Fatal(err)
 	}
+	surveyTpl := seedSurveyTemplate(t, env)
+	work := seedWebWork(t, env, c.ID)
+	tickets := seedWebTickets(t, env, c.ID)
 	clients := map[string]*http.Client{}
 	for _, who := range []string{"agent_a2", "agent_b", "mgr_b"} {
 		clients[who] = env.Login(t, who)
@@ -96,8 +121,15 @@ func TestWebRouteTableScope(t *testing.T) {
 			id = fd.ID
 		case strings.HasPrefix(r.Pattern, "/profile/tokens/"):
 			id = tok.ID
+		case strings.HasPrefix(r.Pattern, "/surveys/"):
+			id = surveyTpl.ID
+		case strings.HasPrefix(r.Pattern, "/tasks/"), strings.HasPrefix(r.Pattern, "/plans/"), strings.HasPrefix(r.Pattern, "/worklogs/"):
+			id = work[strings.Split(r.Pattern, "/")[1]]
+		case strings.HasPrefix(r.Pattern, "/tickets/"), strings.HasPrefix(r.Pattern, "/notifications/"):
+			id = tickets[strings.Split(r.Pattern, "/")[1]]
 		}
 		path := strings.Replace(r.Pattern, "{id}", fmt.Sprint(id), 1)
+		path = strings.Replace(path, "/notices/{sub}", fmt.Sprint("/notices/", tickets["notices"]), 1)
 		if strings.Contains(path, "/contacts/{sub}") {
 			path = strings.Replace(path, "{sub}", fmt.Sprint(ct.ID), 1)
 		}

@@ -438,7 +438,18 @@ func TestTemplateKeysExist(t *testing.T) {
 	add("enum.action.", audit.Actions...)
 	add("enum.field_type.", stringsOf(customer.FieldTypes)...)
 	add("enum.lang.", i18n.Langs...)
+	// Tasks, follow-up plans and work logs (today.go, plans.go, worklogs.go).
+	wb := &Base{}
+	add("enum.purpose.", append(wb.Purposes(), "none")...)
+	add("enum.task_kind.", wb.TaskKinds()...)
+	add("enum.task_status.", wb.TaskStatuses()...)
+	add("enum.trigger.", wb.Triggers()...)
+	add("enum.worklog_kind.", wb.WorklogKinds()...)
+	add("enum.worklog_status.", wb.WorklogStatuses()...)
 	add("field.consent.", customer.ConsentChannels...)
+	for prefix, vals := range ticketEnumKeys() {
+		add(prefix, vals...)
+	}
 	lv := &listView{}
 	add("web.sort.", lv.SortOptions()...)
 	av := &auditView{}

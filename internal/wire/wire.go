@@ -17,12 +17,17 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/auth"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
+	"github.com/guanxi-crm/guanxi/internal/notify"
 	"github.com/guanxi-crm/guanxi/internal/search"
 	"github.com/guanxi-crm/guanxi/internal/server"
 	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 	"github.com/guanxi-crm/guanxi/internal/staff"
+	"github.com/guanxi-crm/guanxi/internal/survey"
+	"github.com/guanxi-crm/guanxi/internal/task"
+	"github.com/guanxi-crm/guanxi/internal/ticket"
 	"github.com/guanxi-crm/guanxi/internal/web"
+	"github.com/guanxi-crm/guanxi/internal/worklog"
 )
 
 // Options tune the wiring; the zero value is production.
@@ -55,8 +60,18 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	// Public survey links: 30 requests a minute per address, per instance.
+	surveys := &survey.Service{Store: s, Settings: set, Log: log, Limiter: survey.NewLimiter(30, time.Minute)}
+	tasks := &task.Service{Store: s, Loc: task.ChinaTime(), Now: time.Now}
+	tickets := &ticket.Service{Store: s, Settings: set, Now: time.Now}
+	surveys.Complaints = tickets // a low survey score opens one complaint (idempotent per answer)
 	return &app.App{
 		Customers: &customer.Service{Store: s, Pinyin: search.Spell},
+		Surveys:   surveys,
+		Tasks:     tasks,
+		WorkLogs:  &worklog.Service{Store: s, Now: time.Now},
+		Tickets:   tickets,
+		Notify:    &notify.Service{Store: s},
 		Staff:     st,
 		Auth:      au,
 		Settings:  set,
@@ -68,6 +83,11 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 		Log:       log,
 		Clock:     time.Now,
 		Version:   o.Version,
+		Periodic: []app.Periodic{
+			{Name: "survey-complaints", Every: 5 * time.Minute, Run: surveys.OpenPendingComplaints},
+			{Name: "follow-up-plans", Every: 10 * time.Minute, Run: tasks.Job},
+			{Name: "ticket-sla", Every: time.Minute, Run: tickets.RunSLA},
+		},
 	}, nil
 }
 

@@ -63,6 +63,11 @@ UPDATE customers SET owner_id = ?, updated_at = ?, version = version + 1 WHERE i
 INSERT INTO customer_transfers (customer_id, from_owner, to_owner, reason, by_user, at)
 VALUES (?, ?, ?, ?, ?, ?)
 
+-- name: transfer-move-tasks
+-- The new owner inherits the open tasks the old owner had on the customer.
+UPDATE tasks SET owner_id = ?, version = version + 1, updated_at = ?
+WHERE customer_id = ? AND owner_id = ? AND status = 'open';
+
 -- name: transfer-list
 SELECT t.id, t.customer_id, t.from_owner, fu.name AS from_name, t.to_owner, tu.name AS to_name,
     t.reason, t.by_user, COALESCE(bu.name, '') AS by_name, t.at

@@ -59,11 +59,11 @@ SELECT id FROM holdings WHERE customer_id = ? AND id = ?
 
 -- name: interaction-list
 SELECT i.id, i.customer_id, i.channel, i.direction, i.occurred_at, i.summary, i.outcome, i.next_action,
-    i.next_action_on, i.staff_id, COALESCE(u.name, '') AS staff_name, i.version, i.created_at
+    i.next_action_on, i.purpose, i.task_id, i.staff_id, COALESCE(u.name, '') AS staff_name, i.version, i.created_at
 FROM interactions i LEFT JOIN users u ON u.id = i.staff_id
 WHERE i.customer_id = ? ORDER BY i.occurred_at DESC, i.id DESC LIMIT ?
 
 -- name: interaction-insert
 INSERT INTO interactions (customer_id, channel, direction, occurred_at, summary, outcome, next_action,
-    next_action_on, staff_id, version, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id
+    next_action_on, purpose, staff_id, version, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id
