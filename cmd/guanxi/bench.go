@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -48,15 +47,16 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer s.Close()
 	var rep strings.Builder
-	fmt.Fprintf(&rep, "# guanxi bench\n\n%s, %d customers (seed %d), %s database, %d clients, %d rounds × %s, median.\n\n",
-		time.Now().UTC().Format("2006-01-02"), c.DemoCustomers, c.Seed, s.Dialect(), *workers, *rounds, *dur)
 	var existing int
 	if err := s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM customers").Scan(&existing); err != nil {
 		return err
 	}
+	fmt.Fprintf(&rep, "# guanxi bench\n\n%s, %s database, %d clients, %d rounds × %s, median.\n\n",
+		time.Now().UTC().Format("2006-01-02"), s.Dialect(), *workers, *rounds, *dur)
 	if existing > 0 {
 		fmt.Fprintf(&rep, "Existing database reused: %d customers.\n\n", existing)
 	} else {
+		fmt.Fprintf(&rep, "%d demo customers (seed %d).\n\n", c.DemoCustomers, c.Seed)
 		start := time.Now()
 		if err := loadDemo(ctx, s, c.DemoCustomers, c.Seed, io.Discard); err != nil {
 			return err
@@ -82,21 +82,27 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	product, err := serveLoopback(h)
+	product, err := serveLoopback("product", h)
 	if err != nil {
 		return err
 	}
-	bareDB, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
+	// C-GET sends the SQL text with every request, so SQLite parses it each
+	// time; C-GET-P prepares it once (per pool connection, by database/sql),
+	// as the store's statement cache does for GET /customers/{id}.
+	bareDB, err := openBareDB(s.Path())
 	if err != nil {
 		return err
 	}
 	defer bareDB.Close()
-	bareDB.SetMaxOpenConns(8)
-	bare, err := serveLoopback(barePKHandler(bareDB))
+	bare, err := serveLoopback("bare", barePKHandler(bareDB, false))
 	if err != nil {
 		return err
 	}
-	hello, err := serveLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	bareP, err := serveLoopback("bare-p", barePKHandler(bareDB, true))
+	if err != nil {
+		return err
+	}
+	hello, err := serveLoopback("hello", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"hello":"world"}`))
 	}))
@@ -122,18 +128,71 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var hellos, bares, gets []float64
-	for i := 0; i < *rounds; i++ {
-		hellos = append(hellos, throughput(ctx, hello, func(*rand.Rand) string { return "/" }, nil, *workers, *dur))
-		bares = append(bares, throughput(ctx, bare, idPath("/c/"), nil, *workers, *dur))
-		gets = append(gets, throughput(ctx, product, idPath("/api/v1/customers/"), auth, *workers, *dur))
+	// Each phase runs under a pprof label (phase=hello|bare|...), so a
+	// profile can be split: go tool pprof -tagfocus phase=product (client
+	// side) or -tagfocus server=product (server side).
+	//
+	// Besides requests per second, each phase records the process's CPU time
+	// per request (clients and server together). On a shared machine the
+	// request rate follows whatever else runs; CPU per request moves much
+	// less, and its ratio is what the rates would be on an idle machine.
+	type series struct{ rps, cpu []float64 }
+	res := map[string]*series{}
+	phase := func(name, base string, path func(*rand.Rand) string, hdr map[string]string) {
+		var rps float64
+		var n int64
+		c0, ok0 := processCPU()
+		pprof.Do(ctx, pprof.Labels("phase", name), func(ctx context.Context) {
+			rps, n = throughput(ctx, base, path, hdr, *workers, *dur)
+		})
+		c1, ok1 := processCPU()
+		if res[name] == nil {
+			res[name] = &series{}
+		}
+		r := res[name]
+		r.rps = append(r.rps, rps)
+		if ok0 && ok1 && n > 0 {
+			r.cpu = append(r.cpu, float64((c1-c0).Microseconds())/float64(n))
+		}
 	}
-	mh, mb, mg := median(hellos), median(bares), median(gets)
-	fmt.Fprintf(&rep, "| measurement | req/s (median) | rounds | ratio |\n|---|---:|---|---:|\n")
-	fmt.Fprintf(&rep, "| C-HELLO bare net/http JSON | %.0f | %s | |\n", mh, fmtList(hellos))
-	fmt.Fprintf(&rep, "| C-GET bare Go + same SQLite driver, PK read | %.0f | %s | |\n", mb, fmtList(bares))
-	fmt.Fprintf(&rep, "| GET /api/v1/customers/{id} (token, scoped, masked) | %.0f | %s | %.2f × C-GET, %.2f × C-HELLO |\n\n",
-		mg, fmtList(gets), mg/mb, mg/mh)
+	for i := 0; i < *rounds; i++ {
+		phase("hello", hello, func(*rand.Rand) string { return "/" }, nil)
+		phase("bare", bare, idPath("/c/"), nil)
+		phase("bare-p", bareP, idPath("/c/"), nil)
+		phase("product", product, idPath("/api/v1/customers/"), auth)
+	}
+	rps := func(name string) float64 { return median(res[name].rps) }
+	cpu := func(name string) float64 {
+		if len(res[name].cpu) == 0 {
+			return 0
+		}
+		return median(res[name].cpu)
+	}
+	// cpuRatio is how many requests of name the CPU of one request of ref
+	// pays for: ref's CPU per request over name's.
+	cpuRatio := func(name, ref string) string {
+		if cpu(name) == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", cpu(ref)/cpu(name))
+	}
+	row := func(label, name, ratios string) {
+		c := "–"
+		if cpu(name) > 0 {
+			c = fmt.Sprintf("%.0f", cpu(name))
+		}
+		fmt.Fprintf(&rep, "| %s | %.0f | %s | %s | %s | %s |\n", label, rps(name), fmtList(res[name].rps), c, ratios, cpuRatio(name, "hello"))
+	}
+	fmt.Fprintf(&rep, "| measurement | req/s (median) | rounds | CPU µs/req | req/s ratio | CPU ratio × C-HELLO |\n|---|---:|---|---:|---|---:|\n")
+	row("C-HELLO bare net/http JSON", "hello", "")
+	row("C-GET bare Go + same SQLite driver, PK read (SQL parsed per request)", "bare",
+		fmt.Sprintf("%.2f × C-HELLO", rps("bare")/rps("hello")))
+	row("C-GET-P: C-GET with the statement prepared once", "bare-p",
+		fmt.Sprintf("%.2f × C-HELLO", rps("bare-p")/rps("hello")))
+	mg := rps("product")
+	row("GET /api/v1/customers/{id} (token, scoped, masked)", "product",
+		fmt.Sprintf("%.2f × C-GET, %.2f × C-GET-P, **%.2f × C-HELLO**", mg/rps("bare"), mg/rps("bare-p"), mg/rps("hello")))
+	fmt.Fprintf(&rep, "\nCPU µs/req: median over rounds of the whole process's CPU time (clients and server) per request. CPU ratio: C-HELLO's CPU per request over this row's.\n\n")
 
 	lat := func(name string, paths []string) {
 		var ds []time.Duration
@@ -177,6 +236,9 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(&rep, "\nCommand: `go run ./cmd/guanxi bench --db DB --rounds %d --duration %s` on a database of %d demo customers\n", *rounds, *dur, existing)
 	} else {
 		fmt.Fprintf(&rep, "\nCommand: `go run ./cmd/guanxi bench --customers %d --rounds %d --duration %s`\n", c.DemoCustomers, *rounds, *dur)
+	}
+	if m := procMemory(); m != "" {
+		fmt.Fprintf(&rep, "\nMemory of the bench process at the end (server, clients and ceilings together): %s\n", m)
 	}
 	fmt.Fprint(stdout, rep.String()[strings.Index(rep.String(), "| measurement"):])
 	if *out != "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -9,7 +10,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,18 +21,46 @@ import (
 )
 
 // serveLoopback serves h on a random loopback port and returns its base URL.
-func serveLoopback(h http.Handler) (string, error) {
+// The server's goroutines carry the pprof label server=name.
+func serveLoopback(name string, h http.Handler) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	go (&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}).Serve(ln)
+	go pprof.Do(context.Background(), pprof.Labels("server", name), func(context.Context) {
+		(&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}).Serve(ln)
+	})
 	return "http://" + ln.Addr().String(), nil
 }
 
+// openBareDB opens the ceilings' read pool on the SQLite file: query-only,
+// a busy timeout, the driver's defaults otherwise.
+func openBareDB(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	return db, nil
+}
+
+const barePKQuery = "SELECT id, number, name, mobile, id_number, stage FROM customers WHERE id = ?"
+
 // barePKHandler is the C-GET ceiling: one primary-key read with the same
-// driver, encoded as JSON, no auth, no scope, no masking.
-func barePKHandler(db *sql.DB) http.Handler {
+// driver, encoded as JSON, no auth, no scope, no masking. With prepared the
+// statement is prepared once (per pool connection, by database/sql) instead
+// of being parsed on every request.
+func barePKHandler(db *sql.DB, prepared bool) http.Handler {
+	var st *sql.Stmt
+	if prepared {
+		var err error
+		if st, err = db.Prepare(barePKQuery); err != nil {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			})
+		}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /c/{id}", func(w http.ResponseWriter, r *http.Request) {
 		var c struct {
@@ -39,8 +71,13 @@ func barePKHandler(db *sql.DB) http.Handler {
 			IDNo   string `json:"id_number"`
 			Stage  string `json:"stage"`
 		}
-		err := db.QueryRowContext(r.Context(), "SELECT id, number, name, mobile, id_number, stage FROM customers WHERE id = ?",
-			r.PathValue("id")).Scan(&c.ID, &c.Number, &c.Name, &c.Mobile, &c.IDNo, &c.Stage)
+		var row *sql.Row
+		if st != nil {
+			row = st.QueryRowContext(r.Context(), r.PathValue("id"))
+		} else {
+			row = db.QueryRowContext(r.Context(), barePKQuery, r.PathValue("id"))
+		}
+		err := row.Scan(&c.ID, &c.Number, &c.Name, &c.Mobile, &c.IDNo, &c.Stage)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return
@@ -74,8 +111,8 @@ func get(ctx context.Context, url string, hdr map[string]string) error {
 }
 
 // throughput runs a closed loop of workers for d and returns successful
-// requests per second; a failed request stops the round.
-func throughput(ctx context.Context, base string, path func(*rand.Rand) string, hdr map[string]string, workers int, d time.Duration) float64 {
+// requests per second and their number; a failed request stops the round.
+func throughput(ctx context.Context, base string, path func(*rand.Rand) string, hdr map[string]string, workers int, d time.Duration) (float64, int64) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var n atomic.Int64
@@ -99,7 +136,32 @@ func throughput(ctx context.Context, base string, path func(*rand.Rand) string, 
 		}()
 	}
 	wg.Wait()
-	return float64(n.Load()) / time.Since(start).Seconds()
+	return float64(n.Load()) / time.Since(start).Seconds(), n.Load()
+}
+
+// processCPU is the CPU time (user + system) this process has used, from
+// /proc/self/stat (Linux, 10 ms ticks); ok is false elsewhere.
+func processCPU() (d time.Duration, ok bool) {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command name, which is in parentheses: utime and
+	// stime are the 12th and 13th.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	k, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(u+k) * 10 * time.Millisecond, true
 }
 
 func median(xs []float64) float64 {
@@ -137,4 +199,23 @@ func sampleNames(db *sql.DB, n int) ([]sampleName, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// procMemory describes the process's resident memory from /proc (Linux):
+// anonymous memory (Go heap, SQLite page caches) apart from file-backed
+// pages (the binary, and the database file if SQLite memory-maps it),
+// which the kernel can drop and re-read at any time. "" elsewhere.
+func procMemory() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	var parts []string
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && (k == "VmRSS" || k == "RssAnon" || k == "RssFile" || k == "VmHWM") {
+			parts = append(parts, k+" "+strings.Join(strings.Fields(v), " "))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
