@@ -58,7 +58,7 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	} else {
 		fmt.Fprintf(&rep, "%d demo customers (seed %d).\n\n", c.DemoCustomers, c.Seed)
 		start := time.Now()
-		if err := loadDemo(ctx, s, c.DemoCustomers, c.Seed, io.Discard); err != nil {
+		if _, err := loadDemo(ctx, s, c.DemoCustomers, c.Seed, io.Discard); err != nil {
 			return err
 		}
 		fmt.Fprintf(&rep, "Demo load: %s for %d customers with holdings, transactions, interactions, tokens.\n\n",

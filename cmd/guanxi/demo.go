@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/app"
 	"github.com/guanxi-crm/guanxi/internal/auth"
 	"github.com/guanxi-crm/guanxi/internal/demo"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
@@ -23,19 +24,30 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, c)
+	s, a, err := openApp(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	return loadDemo(ctx, s, c.DemoCustomers, c.Seed, stdout)
+	return loadDemoWithActivity(ctx, s, a, c.DemoCustomers, c.Seed, stdout)
 }
 
-// loadDemo fills an empty database; a database with customers is left alone.
-func loadDemo(ctx context.Context, s *sqlstore.Store, n int, seed uint64, stdout io.Writer) error {
+// loadDemoWithActivity loads the demo customers and, when it did, the day-to-
+// day work on top of them (complaints, surveys, follow-ups, work logs).
+func loadDemoWithActivity(ctx context.Context, s *sqlstore.Store, a *app.App, n int, seed uint64, stdout io.Writer) error {
+	loaded, err := loadDemo(ctx, s, n, seed, stdout)
+	if err != nil || !loaded {
+		return err
+	}
+	return demoActivity(ctx, a, seed, n, stdout)
+}
+
+// loadDemo fills an empty database and reports whether it did; a database
+// with customers is left alone.
+func loadDemo(ctx context.Context, s *sqlstore.Store, n int, seed uint64, stdout io.Writer) (bool, error) {
 	hash, err := auth.HashPassword(demoPassword)
 	if err != nil {
-		return err
+		return false, err
 	}
 	start := time.Now()
 	last := time.Now()
@@ -47,15 +59,15 @@ func loadDemo(ctx context.Context, s *sqlstore.Store, n int, seed uint64, stdout
 	})
 	if guanxi.KindOf(err) == guanxi.KindConflict {
 		fmt.Fprintln(stdout, "demo: the database already has customers; nothing loaded")
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := s.Analyze(ctx); err != nil {
-		return err
+		return false, err
 	}
 	fmt.Fprintf(stdout, "demo: loaded %s in %s (seed %d); staff password %q\n",
 		plural(n, "customer", "customers"), time.Since(start).Round(time.Millisecond), seed, demoPassword)
-	return nil
+	return true, nil
 }

@@ -101,6 +101,18 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--customers", "200", "--seed", "3", "--data", data}, e, nil, &out, io.Discard); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
+	// The demo adds day-to-day work through the services: complaints,
+	// survey answers and follow-ups, each at least one.
+	m := regexp.MustCompile(`(\d+) complaints, (\d+) survey answers, (\d+) follow-up tasks`).FindStringSubmatch(out.String())
+	if m == nil || m[1] == "0" || m[2] == "0" || m[3] == "0" {
+		t.Fatalf("demo activity: %q", out.String())
+	}
+	out.Reset()
+	// A second run leaves the loaded database alone, activity included.
+	if err := run(ctx, []string{"demo", "--customers", "200", "--seed", "3", "--data", data}, e, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "nothing loaded") || strings.Contains(out.String(), "activity") {
+		t.Fatalf("second demo: %v %q", err, out.String())
+	}
 	out.Reset()
 	if err := run(ctx, []string{"user", "create", "--data", data, "--username", "wangwu", "--name", "王五", "--role", "agent", "--password-stdin"},
 		e, strings.NewReader("Wangwu-Password-2026\n"), &out, io.Discard); err != nil {

@@ -34,7 +34,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if c.Demo {
-		if err := loadDemo(ctx, s, c.DemoCustomers, c.Seed, stdout); err != nil {
+		if err := loadDemoWithActivity(ctx, s, a, c.DemoCustomers, c.Seed, stdout); err != nil {
 			return err
 		}
 	}

@@ -220,7 +220,11 @@ func (s *Store) CreateTicket(ctx context.Context, a guanxi.Actor, t *ticket.Tick
 		if err != nil {
 			return err
 		}
-		now := s.nowUTC()
+		// The service's clock stamps the registration, like every later step.
+		now := t.CreatedAt.UTC()
+		if t.CreatedAt.IsZero() {
+			now = s.nowUTC()
+		}
 		t.Number, t.CreatedAt, t.UpdatedAt, t.Version = num, now, now, 1
 		if a.UserID != 0 {
 			by := a.UserID

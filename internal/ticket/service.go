@@ -141,6 +141,7 @@ func (s *Service) register(ctx context.Context, a guanxi.Actor, t *Ticket) (bool
 			format = v
 		}
 	}
+	t.CreatedAt = now
 	return s.Store.CreateTicket(ctx, a, t, format)
 }
 
@@ -154,9 +155,9 @@ func (s *Service) OpenComplaintFromSurvey(ctx context.Context, a guanxi.Actor, c
 	if answerID == 0 || customerID == 0 {
 		return 0, "", guanxi.Invalid(guanxi.Field("answer_id", "validation.required"))
 	}
-	subject := fmt.Sprintf("满意度调查低分（%g 分）", score)
+	subject := fmt.Sprintf("回访满意度低分（%g/100）", score)
 	if a.Lang == "en" {
-		subject = fmt.Sprintf("Low satisfaction survey score (%g)", score)
+		subject = fmt.Sprintf("Low follow-up survey score (%g/100)", score)
 	}
 	summary = strings.TrimSpace(summary)
 	if summary == "" {
