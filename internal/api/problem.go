@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -30,6 +31,16 @@ type Problem struct {
 	Args          map[string]any `json:"args,omitempty" doc:"Values in the message, e.g. the existing customer's number"`
 	Errors        []ProblemField `json:"errors,omitempty"`
 	CorrelationID string         `json:"correlation_id,omitempty"`
+	// retryAfter is the Retry-After of a 429, in seconds.
+	retryAfter int
+}
+
+// GetHeaders gives huma the response headers of the error (Retry-After).
+func (p *Problem) GetHeaders() http.Header {
+	if p.retryAfter <= 0 {
+		return nil
+	}
+	return http.Header{"Retry-After": {strconv.Itoa(p.retryAfter)}}
 }
 
 func (p *Problem) Error() string  { return p.Title }
@@ -74,6 +85,9 @@ func problemOf(ctx context.Context, b *i18n.Bundle, err error) *Problem {
 		return b.T(lang, key, args)
 	}
 	p = &Problem{Title: t(e.Key, e.Args), Status: status, Key: e.Key}
+	if e.Kind == guanxi.KindTooMany {
+		p.retryAfter, _ = e.Args["seconds"].(int)
+	}
 	if e.Kind == guanxi.KindConflict || e.Kind == guanxi.KindPreconditionFailed {
 		p.Args = e.Args
 	}

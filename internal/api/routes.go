@@ -10,4 +10,6 @@ func (h *Handler) routes(api humaAPI) {
 	h.surveyRoutes(api)
 	h.workRoutes(api)
 	h.ticketRoutes(api)
+	h.complaintRoutes(api)
+	h.complaintAnalyticsRoutes(api)
 }

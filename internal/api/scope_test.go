@@ -86,6 +86,9 @@ var scopeCases = map[string]scopeCase{
 	"put-calendar-notice":  {body: map[string]any{"text": "2027-01-01 holiday new_year"}, want: 403, target: "calendar"},
 	"put-working-hours":    {body: map[string]any{"hours": "09:00-17:00"}, want: 404, target: "unit"},
 	"read-notification":    {want: 404, target: "notification"},
+	// The public complaint form's status link and linking its customer.
+	"public-complaint-status": {want: 404},
+	"link-ticket-customer":    {body: map[string]any{"customer_id": 1}, want: 404, target: "ticket"},
 }
 
 // TestRouteTableScope tries every route that takes an id as callers who

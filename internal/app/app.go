@@ -45,6 +45,12 @@ type App struct {
 	Version string
 	// Periodic is the background work serve runs on a schedule.
 	Periodic []Periodic
+
+	// PublicComplaints is the no-login complaint form and status link.
+	PublicComplaints *ticket.Public
+
+	// Analytics is the complaint analysis (投诉分析) with its export.
+	Analytics *ticket.Analytics
 }
 
 // Periodic is background work run every Every by each serving instance.

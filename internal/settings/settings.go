@@ -54,6 +54,15 @@ const (
 	TicketEscalationLevel = "ticket.escalation_levels"
 	TicketEscalationDays  = "ticket.escalation_days"
 	TicketOmbudsmanWeeks  = "ticket.ombudsman_weeks"
+	// Public complaint form: the org unit id that receives its complaints
+	// (0: none, only staff who see every ticket find them until routed).
+	TicketPublicOrgUnit = "ticket.public_org_unit"
+	// Complaint analytics: KPI targets in percent (CMP-07, CMP-10).
+	TicketTargetBreach       = "ticket.target_breach_percent"
+	TicketTargetFCR          = "ticket.target_fcr_percent"
+	TicketTargetComplaint    = "ticket.target_complaint_rate_percent"
+	TicketTargetSatisfaction = "ticket.target_satisfaction_percent"
+	TicketTargetReopen       = "ticket.target_reopen_percent"
 )
 
 // Defs returns every defined setting in display order. It returns a fresh
@@ -74,6 +83,12 @@ func Defs() []Def {
 		{Key: TicketEscalationLevel, Kind: KindInt, Default: "3", Min: 1, Max: 9},
 		{Key: TicketEscalationDays, Kind: KindInt, Default: "10", Min: 1, Max: 365},
 		{Key: TicketOmbudsmanWeeks, Kind: KindInt, Default: "8", Min: 1, Max: 104},
+		{Key: TicketPublicOrgUnit, Kind: KindInt, Default: "0", Min: 0, Max: 1<<31 - 1},
+		{Key: TicketTargetBreach, Kind: KindInt, Default: "10", Min: 1, Max: 100},
+		{Key: TicketTargetFCR, Kind: KindInt, Default: "50", Min: 1, Max: 100},
+		{Key: TicketTargetComplaint, Kind: KindInt, Default: "2", Min: 1, Max: 100},
+		{Key: TicketTargetSatisfaction, Kind: KindInt, Default: "80", Min: 1, Max: 100},
+		{Key: TicketTargetReopen, Kind: KindInt, Default: "5", Min: 1, Max: 100},
 	}
 }
 

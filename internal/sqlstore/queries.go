@@ -30,6 +30,8 @@ type queries struct {
 	worklogQueries
 	surveyQueries
 	ticketQueries
+	ticketPublicQueries
+	complaintAnalyticsQueries
 }
 
 // parseQueryFile reads "-- name: x" blocks from a .sql file.

@@ -230,12 +230,7 @@ func (s *Store) CreateTicket(ctx context.Context, a guanxi.Actor, t *ticket.Tick
 			by := a.UserID
 			t.CreatedBy = &by
 		}
-		err = tx.GetContext(ctx, &t.ID, s.q.TicketInsert, t.Number, t.Status, t.Channel, t.CategoryID, t.Severity,
-			t.Subject, t.Description, t.Demand, t.ContactName, t.ContactPhone, t.CustomerID, t.HoldingID,
-			t.OrgUnitID, t.AssigneeID, t.ReceivedAt.UTC(), b2i(t.FirstContact), t.SourceSurveyAnswerID, t.CreatedBy,
-			t.FirstResponseAt, t.ResolvedAt, t.FirstResponseDue, t.FirstResponseWarn, t.ResolutionDue,
-			t.ResolutionWarn, t.EscalationLevel, t.NextEscalationAt, t.OmbudsmanDueAt, now, now)
-		if err != nil {
+		if err := s.insertTicket(ctx, tx, t); err != nil {
 			if strings.Contains(strings.ToLower(err.Error()), "unique") || strings.Contains(err.Error(), "duplicate key") {
 				return guanxi.Conflict("error.conflict", nil)
 			}
@@ -382,4 +377,14 @@ func (s *Store) TicketUnitPath(ctx context.Context, id guanxi.ID) (string, error
 		return "", guanxi.Invalid(guanxi.Field("org_unit_id", "staff.unit_unknown"))
 	}
 	return p, wrap(err)
+}
+
+// insertTicket writes the ticket row (staff and public registration alike)
+// and sets t.ID; t.CreatedAt and t.UpdatedAt must be set.
+func (s *Store) insertTicket(ctx context.Context, tx *sqlx.Tx, t *ticket.Ticket) error {
+	return tx.GetContext(ctx, &t.ID, s.q.TicketInsert, t.Number, t.Status, t.Channel, t.CategoryID, t.Severity,
+		t.Subject, t.Description, t.Demand, t.ContactName, t.ContactPhone, t.CustomerID, t.HoldingID,
+		t.OrgUnitID, t.AssigneeID, t.ReceivedAt.UTC(), b2i(t.FirstContact), t.SourceSurveyAnswerID, t.CreatedBy,
+		t.FirstResponseAt, t.ResolvedAt, t.FirstResponseDue, t.FirstResponseWarn, t.ResolutionDue,
+		t.ResolutionWarn, t.EscalationLevel, t.NextEscalationAt, t.OmbudsmanDueAt, t.CreatedAt, t.UpdatedAt)
 }

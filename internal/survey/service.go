@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/ratelimit"
 	"github.com/guanxi-crm/guanxi/internal/settings"
 )
 
@@ -71,7 +72,7 @@ type Service struct {
 	// and the periodic job opens them once it is wired.
 	Complaints ComplaintOpener
 	// Limiter caps the public link endpoints per address (nil: no cap).
-	Limiter *Limiter
+	Limiter *ratelimit.Limiter
 	Log     *slog.Logger
 	Now     guanxi.Clock
 }

@@ -115,16 +115,3 @@ func TestPeriods(t *testing.T) {
 		t.Fatalf("months %+v", ps)
 	}
 }
-
-func TestLimiter(t *testing.T) {
-	now := time.Unix(0, 0)
-	l := NewLimiter(2, time.Minute)
-	l.Now = func() time.Time { return now }
-	if !l.Allow("a") || !l.Allow("a") || l.Allow("a") || !l.Allow("b") {
-		t.Fatal("limit per address")
-	}
-	now = now.Add(time.Minute)
-	if !l.Allow("a") {
-		t.Fatal("new window")
-	}
-}

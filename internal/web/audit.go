@@ -31,7 +31,7 @@ func (v *auditView) Actions() []string { return audit.Actions }
 // ObjectTypes lists the object types for the filter.
 func (v *auditView) ObjectTypes() []string {
 	return []string{"customer", "contact", "holding", "transaction", "interaction", "user", "org_unit",
-		"setting", "api_token", "field_def", "audit_log", "session", "demo"}
+		"setting", "api_token", "field_def", "audit_log", "session", "demo", "complaint_analytics"}
 }
 
 func (h *Handler) auditFilter(q url.Values) (auditForm, audit.Filter, error) {

@@ -99,5 +99,7 @@ func (h *Handler) routes() []route {
 	rs = append(rs, h.surveyRoutes()...)
 	rs = append(rs, h.workRoutes()...)
 	rs = append(rs, h.ticketRoutes()...)
+	rs = append(rs, h.complaintRoutes()...)
+	rs = append(rs, h.complaintAnalyticsRoutes()...)
 	return rs
 }

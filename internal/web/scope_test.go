@@ -66,6 +66,9 @@ var webScopeForm = map[string]url.Values{
 	"POST /tickets/{id}/notices":       {"org_unit_id": {"1"}, "problem": {"x"}, "deadline": {"2026-12-31"}},
 	"POST /tickets/{id}/notices/{sub}": {"version": {"1"}, "step": {"respond"}, "text": {"x"}},
 	"POST /notifications/{id}/read":    nil,
+	// Linking a public complaint's customer (complaint_public.go).
+	"GET /tickets/{id}/customer":  nil,
+	"POST /tickets/{id}/customer": {"version": {"3"}, "customer_id": {"1"}},
 }
 
 // TestWebRouteTableScope tries every web route with an id as staff who must

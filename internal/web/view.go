@@ -36,6 +36,9 @@ type Base struct {
 	// GET, the home page after a form post.
 	Here string
 	h    *Handler
+	// unread counts the user's unread notifications when the layout asks
+	// (one capped, indexed COUNT per full page; partials never ask).
+	unread func() int
 }
 
 type viewer interface{ base() *Base }
@@ -49,6 +52,14 @@ func (h *Handler) base(r *http.Request, title, nav string) Base {
 	}
 	if a, ok := guanxi.ActorFrom(r.Context()); ok && a.UserID != 0 {
 		b.User, b.SignedIn = a, true
+		ctx := r.Context()
+		b.unread = func() int {
+			if h.app.Notify == nil {
+				return 0
+			}
+			n, _ := h.app.Notify.Unread(ctx, a) // a badge is not worth failing the page
+			return n
+		}
 	}
 	// A partial has no place for the flash; leave it for the next page.
 	if isHTMX(r) {
@@ -116,6 +127,22 @@ func (b *Base) Asset(name string) string {
 		return as.url
 	}
 	return "/static/missing/" + name
+}
+
+// Unread is the unread notification badge: "" for none, "99+" past the
+// store's cap of 100.
+func (b *Base) Unread() string {
+	if b.unread == nil {
+		return ""
+	}
+	switch n := b.unread(); {
+	case n <= 0:
+		return ""
+	case n > 99:
+		return "99+"
+	default:
+		return strconv.Itoa(n)
+	}
 }
 
 // Can reports whether the signed-in user has permission p.

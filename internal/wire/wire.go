@@ -18,6 +18,7 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
 	"github.com/guanxi-crm/guanxi/internal/notify"
+	"github.com/guanxi-crm/guanxi/internal/ratelimit"
 	"github.com/guanxi-crm/guanxi/internal/search"
 	"github.com/guanxi-crm/guanxi/internal/server"
 	"github.com/guanxi-crm/guanxi/internal/settings"
@@ -61,7 +62,7 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 		log = slog.Default()
 	}
 	// Public survey links: 30 requests a minute per address, per instance.
-	surveys := &survey.Service{Store: s, Settings: set, Log: log, Limiter: survey.NewLimiter(30, time.Minute)}
+	surveys := &survey.Service{Store: s, Settings: set, Log: log, Limiter: ratelimit.New(30, time.Minute)}
 	tasks := &task.Service{Store: s, Loc: task.ChinaTime(), Now: time.Now}
 	tickets := &ticket.Service{Store: s, Settings: set, Now: time.Now}
 	surveys.Complaints = tickets // a low survey score opens one complaint (idempotent per answer)
@@ -88,6 +89,13 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 			{Name: "follow-up-plans", Every: 10 * time.Minute, Run: tasks.Job},
 			{Name: "ticket-sla", Every: time.Minute, Run: tickets.RunSLA},
 		},
+		// The public complaint form: 5 complaints an hour per address and
+		// 60 a minute in all, status pages 30 a minute per address (per
+		// instance); a person takes at least 3 s to fill the form.
+		PublicComplaints: &ticket.Public{Tickets: tickets, Store: s, Log: log,
+			PerAddr: ratelimit.New(5, time.Hour), Global: ratelimit.New(60, time.Minute),
+			Lookups: ratelimit.New(30, time.Minute), MinFill: 3 * time.Second, MaxAge: 24 * time.Hour},
+		Analytics: &ticket.Analytics{Store: s, Settings: set, Now: time.Now},
 	}, nil
 }
 
