@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"sync"
+	"time"
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/ticket"
@@ -131,7 +132,11 @@ func (s *Store) ComplaintAnalytics(ctx context.Context, a guanxi.Actor, f ticket
 		},
 		func() error {
 			text, args := s.expand(s.q.CADays, p)
-			return s.r.SelectContext(ctx, &c.Days, text, args...)
+			if err := s.r.SelectContext(ctx, &c.Days, text, args...); err != nil {
+				return err
+			}
+			c.Days = localDays(c.Days)
+			return nil
 		},
 		func() error {
 			text, args := s.expand(s.q.CAGroups, p)
@@ -158,4 +163,30 @@ func (s *Store) ComplaintAnalytics(ctx context.Context, a guanxi.Actor, f ticket
 		}
 	}
 	return c, nil
+}
+
+// chinaOffset is UTC+8 (China has no daylight saving).
+const chinaOffset = 8 * time.Hour
+
+// localDays turns per-hour UTC counts ("2026-11-01 17", SQLite) into China
+// days, summing the hours of each day; rows that already name a day
+// (PostgreSQL groups by local day itself) pass through.
+func localDays(in []ticket.DayCount) []ticket.DayCount {
+	idx := map[[2]string]int{}
+	out := make([]ticket.DayCount, 0, len(in))
+	for _, d := range in {
+		if len(d.Day) == len("2006-01-02 15") {
+			if t, err := time.Parse("2006-01-02 15", d.Day); err == nil {
+				d.Day = t.Add(chinaOffset).Format(time.DateOnly)
+			}
+		}
+		k := [2]string{d.Kind, d.Day}
+		if i, ok := idx[k]; ok {
+			out[i].N += d.N
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, d)
+	}
+	return out
 }

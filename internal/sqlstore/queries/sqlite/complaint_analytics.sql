@@ -1,16 +1,18 @@
--- Complaint analytics: days in China time (UTC+8, no daylight saving) and
--- wall-clock minutes from the stored timestamp text with julianday.
+-- Complaint analytics: UTC hours from the stored timestamp text (turned into
+-- China days in Go) and wall-clock minutes with julianday.
 
 -- name: complaint-analytics-days
-SELECT 'received' AS kind, date(t.received_at, '+8 hours') AS day, COUNT(*) AS n
+-- Grouped by the UTC hour cut from the stored text (no date parsing per
+-- row); Go turns the hours into China days (localDays).
+SELECT 'received' AS kind, substr(t.received_at, 1, 13) AS day, COUNT(*) AS n
 FROM tickets t
 WHERE /*tickets*/
-GROUP BY date(t.received_at, '+8 hours')
+GROUP BY substr(t.received_at, 1, 13)
 UNION ALL
-SELECT 'closed' AS kind, date(t.closed_at, '+8 hours') AS day, COUNT(*) AS n
+SELECT 'closed' AS kind, substr(t.closed_at, 1, 13) AS day, COUNT(*) AS n
 FROM tickets t
 WHERE /*closed*/
-GROUP BY date(t.closed_at, '+8 hours')
+GROUP BY substr(t.closed_at, 1, 13)
 
 -- name: complaint-analytics-durations
 SELECT 'first_response' AS kind,
