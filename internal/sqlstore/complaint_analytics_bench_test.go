@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -41,11 +42,12 @@ func bulkAnalyticsTickets(b testing.TB, s *sqlstore.Store, n int, base time.Time
 	statuses := []string{"registered", "confirmed", "routed", "handled", "fed_back", "closed", "closed", "closed", "merged"}
 	assignees := []int64{f.AgentA1.UserID, f.AgentA2.UserID, f.AgentB.UserID, f.ManagerA.UserID}
 	rng := rand.New(rand.NewPCG(3, 4))
-	const cols = 23
+	const cols = 25
 	const batch = 400
 	head := `INSERT INTO tickets (number, status, channel, category_id, severity, subject, description, customer_id,
 		org_unit_id, assignee_id, created_by, received_at, first_response_at, resolved_at, closed_at, satisfaction,
-		first_contact_resolution, reopen_count, fr_breached_at, res_breached_at, root_cause, created_at, updated_at, version) VALUES `
+		first_contact_resolution, reopen_count, fr_breached_at, res_breached_at, root_cause, created_at, updated_at,
+		first_response_minutes, resolution_minutes, version) VALUES `
 	row := "(" + strings.Repeat("?, ", cols) + "1)"
 	for start := 0; start < n; start += batch {
 		k := min(batch, n-start)
@@ -80,7 +82,8 @@ func bulkAnalyticsTickets(b testing.TB, s *sqlstore.Store, n int, base time.Time
 			}
 			args = append(args, fmt.Sprintf("TS-AN-%07d", i), status, ticket.Channels[rng.IntN(len(ticket.Channels))], 1+rng.IntN(10),
 				"medium", "投诉", "内容", firstCustomer+int64(rng.IntN(2000)), 1+rng.IntN(4), assignees[rng.IntN(4)],
-				owners[rng.IntN(3)], received, fr, res, closed, sat, rng.IntN(2), rng.IntN(10)/9, frB, resB, cause, received, received)
+				owners[rng.IntN(3)], received, fr, res, closed, sat, rng.IntN(2), rng.IntN(10)/9, frB, resB, cause, received, received,
+				minutesAfter(received, fr), minutesAfter(received, res))
 		}
 		q := head + strings.TrimSuffix(strings.Repeat(row+", ", k), ", ")
 		if _, err := tx.ExecContext(ctx, rebindFor(s, q), args...); err != nil {
@@ -131,4 +134,14 @@ func BenchmarkComplaintAnalytics(b *testing.B) {
 			}
 		})
 	}
+}
+
+// minutesAfter is the fixture's first_response_minutes/resolution_minutes:
+// whole minutes from received to at (nil when at is unset).
+func minutesAfter(received time.Time, at any) any {
+	t, ok := at.(time.Time)
+	if !ok {
+		return nil
+	}
+	return int64(math.Round(t.Sub(received).Minutes()))
 }

@@ -80,12 +80,12 @@ func seedAnalytics(t testing.TB, s *sqlstore.Store) (staffFixture, []guanxi.ID) 
 	}
 	var ids []guanxi.ID
 	for i, r := range rows {
-		var fr, res, frB, resB any
+		var fr, res, frB, resB, frM, resM any
 		if r.frMin >= 0 {
-			fr = r.received.Add(time.Duration(r.frMin) * time.Minute)
+			fr, frM = r.received.Add(time.Duration(r.frMin)*time.Minute), r.frMin
 		}
 		if r.resMin >= 0 {
-			res = r.received.Add(time.Duration(r.resMin) * time.Minute)
+			res, resM = r.received.Add(time.Duration(r.resMin)*time.Minute), r.resMin
 		}
 		if r.frBreach {
 			frB = r.received.Add(time.Hour)
@@ -100,10 +100,12 @@ func seedAnalytics(t testing.TB, s *sqlstore.Store) (staffFixture, []guanxi.ID) 
 		var id guanxi.ID
 		if err := db.QueryRowContext(ctx, rebindFor(s, `INSERT INTO tickets (number, status, channel, category_id, severity, subject, description,
 			customer_id, org_unit_id, assignee_id, created_by, received_at, first_response_at, resolved_at, closed_at, satisfaction,
-			first_contact_resolution, reopen_count, fr_breached_at, res_breached_at, root_cause, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, 'medium', '投诉', '内容', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`),
+			first_contact_resolution, reopen_count, fr_breached_at, res_breached_at, root_cause, created_at, updated_at,
+			first_response_minutes, resolution_minutes, version)
+			VALUES (?, ?, ?, ?, 'medium', '投诉', '内容', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`),
 			fmt.Sprintf("TS-A-%03d", i+1), r.status, r.channel, r.category, r.customer, r.unit, r.assignee, r.createdBy,
-			r.received, fr, res, closed, r.satisfaction, r.fcr, r.reopen, frB, resB, r.rootCause, r.received, r.received).Scan(&id); err != nil {
+			r.received, fr, res, closed, r.satisfaction, r.fcr, r.reopen, frB, resB, r.rootCause, r.received, r.received,
+			frM, resM).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)

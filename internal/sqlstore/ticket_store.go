@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -327,7 +328,8 @@ func (s *Store) UpdateTicket(ctx context.Context, a guanxi.Actor, t *ticket.Tick
 		now := s.nowUTC()
 		res, err := tx.ExecContext(ctx, s.q.TicketUpdate, t.Status, t.CategoryID, t.Severity, t.OrgUnitID, t.AssigneeID,
 			t.Resolution, t.RootCause, t.Feedback, t.FeedbackChannel, t.Opinion, t.Satisfaction, t.CloseReason,
-			t.ReopenCount, t.MergedIntoID, t.ConfirmedBy, t.ConfirmedAt, t.FirstResponseAt, t.ResolvedAt, t.ClosedAt,
+			t.ReopenCount, t.MergedIntoID, t.ConfirmedBy, t.ConfirmedAt, t.FirstResponseAt, t.ResolvedAt,
+			minutesSince(t.ReceivedAt, t.FirstResponseAt), minutesSince(t.ReceivedAt, t.ResolvedAt), t.ClosedAt,
 			t.FirstResponseDue, t.FirstResponseWarn, t.ResolutionDue, t.ResolutionWarn, t.EscalationLevel,
 			t.NextEscalationAt, t.OmbudsmanDueAt, b2i(reopened), b2i(reopened), now, t.ID, version)
 		if err != nil {
@@ -386,5 +388,16 @@ func (s *Store) insertTicket(ctx context.Context, tx *sqlx.Tx, t *ticket.Ticket)
 		t.Subject, t.Description, t.Demand, t.ContactName, t.ContactPhone, t.CustomerID, t.HoldingID,
 		t.OrgUnitID, t.AssigneeID, t.ReceivedAt.UTC(), b2i(t.FirstContact), t.SourceSurveyAnswerID, t.CreatedBy,
 		t.FirstResponseAt, t.ResolvedAt, t.FirstResponseDue, t.FirstResponseWarn, t.ResolutionDue,
-		t.ResolutionWarn, t.EscalationLevel, t.NextEscalationAt, t.OmbudsmanDueAt, t.CreatedAt, t.UpdatedAt)
+		t.ResolutionWarn, t.EscalationLevel, t.NextEscalationAt, t.OmbudsmanDueAt, t.CreatedAt, t.UpdatedAt,
+		minutesSince(t.ReceivedAt, t.FirstResponseAt), minutesSince(t.ReceivedAt, t.ResolvedAt))
+}
+
+// minutesSince is the whole minutes from start to *end (nil while end is
+// unset), kept beside the timestamps for complaint analytics.
+func minutesSince(start time.Time, end *time.Time) *int64 {
+	if end == nil {
+		return nil
+	}
+	m := int64(math.Round(end.Sub(start).Minutes()))
+	return &m
 }

@@ -37,8 +37,10 @@ func TestBrowserComplaintAnalytics(t *testing.T) {
 			status, closed, sat = "closed", res.Add(time.Hour), 1+i%5
 		}
 		if _, err := s.DB().Exec(`UPDATE tickets SET received_at = ?, first_response_at = ?, resolved_at = ?, status = ?, closed_at = ?,
-			satisfaction = ?, root_cause = ?, first_contact_resolution = ?, org_unit_id = ? WHERE id = ?`,
-			received, fr, res, status, closed, sat, causes[i%4], i%2, env.Units["branch_a"].ID, tk.ID); err != nil {
+			satisfaction = ?, root_cause = ?, first_contact_resolution = ?, org_unit_id = ?,
+			first_response_minutes = ?, resolution_minutes = ? WHERE id = ?`,
+			received, fr, res, status, closed, sat, causes[i%4], i%2, env.Units["branch_a"].ID,
+			int64(fr.Sub(received)/time.Minute), int64(res.Sub(received)/time.Minute), tk.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,7 +4,7 @@
 --                 actor's ticket scope, with the unit/category/channel filter;
 --   /*closed*/    the same with closed_at in the period instead;
 --   /*customers*/ the actor's customer scope (alias c) and the unit filter.
--- Per-day and duration arithmetic, and the groups query (a planner hint),
+-- Per-day bucketing and the groups query (a planner hint)
 -- differ per dialect: sqlite/ and postgres/.
 
 -- name: complaint-analytics-totals
@@ -34,3 +34,16 @@ LIMIT 15
 -- name: complaint-analytics-customers
 SELECT COUNT(*) FROM customers c
 WHERE c.stage = 'customer' AND c.deleted_at IS NULL AND /*customers*/
+
+-- Durations come from the minute columns written with first_response_at
+-- and resolved_at (no timestamp arithmetic per row).
+-- name: complaint-analytics-durations
+SELECT 'first_response' AS kind, t.first_response_minutes AS minutes, COUNT(*) AS n
+FROM tickets t
+WHERE /*tickets*/ AND t.first_response_minutes IS NOT NULL
+GROUP BY t.first_response_minutes
+UNION ALL
+SELECT 'resolution' AS kind, t.resolution_minutes AS minutes, COUNT(*) AS n
+FROM tickets t
+WHERE /*tickets*/ AND t.resolution_minutes IS NOT NULL
+GROUP BY t.resolution_minutes

@@ -26,8 +26,9 @@ INSERT INTO tickets (number, status, channel, category_id, severity, subject, de
     contact_name, contact_phone, customer_id, holding_id, org_unit_id, assignee_id, received_at,
     first_contact_resolution, source_survey_answer_id, created_by, first_response_at, resolved_at,
     first_response_due_at, first_response_warn_at, resolution_due_at, resolution_warn_at,
-    escalation_level, next_escalation_at, ombudsman_due_at, created_at, updated_at, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+    escalation_level, next_escalation_at, ombudsman_due_at, created_at, updated_at,
+    first_response_minutes, resolution_minutes, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 RETURNING id
 
 -- The SLA columns of a met target keep their flags; a reopen clears the
@@ -36,7 +37,8 @@ RETURNING id
 UPDATE tickets SET status = ?, category_id = ?, severity = ?, org_unit_id = ?, assignee_id = ?,
     resolution = ?, root_cause = ?, feedback = ?, feedback_channel = ?, opinion = ?, satisfaction = ?,
     close_reason = ?, reopen_count = ?, merged_into_id = ?, confirmed_by = ?, confirmed_at = ?,
-    first_response_at = ?, resolved_at = ?, closed_at = ?, first_response_due_at = ?,
+    first_response_at = ?, resolved_at = ?, first_response_minutes = ?, resolution_minutes = ?,
+    closed_at = ?, first_response_due_at = ?,
     first_response_warn_at = ?, resolution_due_at = ?, resolution_warn_at = ?, escalation_level = ?,
     next_escalation_at = ?, ombudsman_due_at = ?,
     res_warned_at = CASE WHEN ? = 1 THEN NULL ELSE res_warned_at END,

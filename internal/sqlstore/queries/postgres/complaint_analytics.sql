@@ -12,19 +12,6 @@ FROM tickets t
 WHERE /*closed*/
 GROUP BY to_char(t.closed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')
 
--- name: complaint-analytics-durations
-SELECT 'first_response' AS kind,
-    CAST(ROUND(EXTRACT(EPOCH FROM (t.first_response_at - t.received_at)) / 60) AS BIGINT) AS minutes, COUNT(*) AS n
-FROM tickets t
-WHERE /*tickets*/ AND t.first_response_at IS NOT NULL
-GROUP BY 2
-UNION ALL
-SELECT 'resolution' AS kind,
-    CAST(ROUND(EXTRACT(EPOCH FROM (t.resolved_at - t.received_at)) / 60) AS BIGINT) AS minutes, COUNT(*) AS n
-FROM tickets t
-WHERE /*tickets*/ AND t.resolved_at IS NOT NULL
-GROUP BY 2
-
 -- One pass for the category Pareto, the units and the staff: the report
 -- sums the (category, unit, assignee) groups along each axis.
 -- name: complaint-analytics-groups

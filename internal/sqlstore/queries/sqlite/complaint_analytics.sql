@@ -14,19 +14,6 @@ FROM tickets t
 WHERE /*closed*/
 GROUP BY substr(t.closed_at, 1, 13)
 
--- name: complaint-analytics-durations
-SELECT 'first_response' AS kind,
-    CAST(ROUND((julianday(t.first_response_at) - julianday(t.received_at)) * 1440) AS INTEGER) AS minutes, COUNT(*) AS n
-FROM tickets t
-WHERE /*tickets*/ AND t.first_response_at IS NOT NULL
-GROUP BY minutes
-UNION ALL
-SELECT 'resolution' AS kind,
-    CAST(ROUND((julianday(t.resolved_at) - julianday(t.received_at)) * 1440) AS INTEGER) AS minutes, COUNT(*) AS n
-FROM tickets t
-WHERE /*tickets*/ AND t.resolved_at IS NOT NULL
-GROUP BY minutes
-
 -- One pass for the category Pareto, the units and the staff: the report
 -- sums the (category, unit, assignee) groups along each axis. The unary +
 -- keeps SQLite from walking the category index row by row to avoid a sort.
