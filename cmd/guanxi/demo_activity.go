@@ -215,7 +215,7 @@ func (d *demoWork) tickets(ctx context.Context, n int) (int, error) {
 			prob int // percent of tickets old enough that reach this step
 		}{
 			{mgr, ticket.Action{Step: ticket.StepConfirm}, 3 * time.Hour, 95},
-			{mgr, ticket.Action{Step: ticket.StepRoute, AssigneeID: &agent.ID, Note: "请尽快联系客户"}, 2 * time.Hour, 95},
+			{mgr, ticket.Action{Step: ticket.StepRoute, OrgUnitID: &agent.OrgUnitID, AssigneeID: &agent.ID, Note: "请尽快联系客户"}, 2 * time.Hour, 95},
 			{agent, ticket.Action{Step: ticket.StepHandle, Resolution: x.resolution, RootCause: x.cause}, time.Duration(4+d.r.IntN(200)) * time.Hour, 85},
 			{agent, ticket.Action{Step: ticket.StepFeedback, Feedback: x.resolution, FeedbackChannel: "phone"}, 20 * time.Hour, 90},
 			{agent, ticket.Action{Step: ticket.StepOpinion, Opinion: d.pick([]string{"满意", "基本满意", "不满意，但接受处理结果"}), Satisfaction: ptr(2 + d.r.IntN(4))}, 2 * time.Hour, 90},
