@@ -3,60 +3,24 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/server/servertest"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore/sqltest"
-	"github.com/guanxi-crm/guanxi/internal/ticket"
 )
 
-// seedTickets makes, for the route-table scope test, a complaint about
-// agent_a1's customer assigned to agent_a1 (so only it, its managers and
-// admins see it), a rectification notice on it, an SLA policy and
-// agent_a1's notification. Keys: ticket, notice, policy, notification.
+// seedTickets is servertest's SeedTickets by scope-case target.
 func seedTickets(t *testing.T, env *servertest.Env, customerID guanxi.ID) map[string]guanxi.ID {
-	t.Helper()
-	ctx := context.Background()
-	owner, mgr := env.Actor("agent_a1"), env.Actor("mgr_a")
-	cid := customerID
-	tk := &ticket.Ticket{Channel: "phone", Subject: "扣费有误", Description: "多扣手续费", CustomerID: &cid}
-	if err := env.App.Tickets.Register(ctx, owner, tk); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.App.Tickets.Act(ctx, mgr, tk.ID, 1, ticket.Action{Step: ticket.StepConfirm}); err != nil {
-		t.Fatal(err)
-	}
-	assignee := owner.UserID
-	if _, err := env.App.Tickets.Act(ctx, mgr, tk.ID, 2, ticket.Action{Step: ticket.StepRoute, AssigneeID: &assignee}); err != nil {
-		t.Fatal(err)
-	}
-	n := &ticket.Notice{TicketID: tk.ID, OrgUnitID: env.Units["branch_a"].ID, Problem: "收费未复核", Deadline: "2026-12-31"}
-	if err := env.App.Tickets.IssueNotice(ctx, mgr, n); err != nil {
-		t.Fatal(err)
-	}
-	p := &ticket.Policy{Severity: ticket.SeverityHigh, FirstResponse: 2, FirstResponseUnit: ticket.Hours, Resolution: 5, ResolutionUnit: ticket.Days}
-	if err := env.App.Tickets.SavePolicy(ctx, env.Actor("admin"), p, 0); err != nil {
-		t.Fatal(err)
-	}
-	ns, err := env.App.Notify.List(ctx, owner, true, 10)
-	if err != nil || len(ns) == 0 {
-		t.Fatalf("agent_a1 has no notification: %v", err)
-	}
-	return map[string]guanxi.ID{"ticket": tk.ID, "notice": n.ID, "policy": p.ID, "notification": ns[0].ID}
+	o := env.SeedTickets(t, customerID)
+	return map[string]guanxi.ID{"ticket": o.Ticket, "notice": o.Notice, "policy": o.Policy, "notification": o.Notification}
 }
 
 // ticketScopePath fills a ticket route's path parameters for target.
 func ticketScopePath(path, target string, ids map[string]guanxi.ID) string {
-	r := func(p, k, v string) string {
-		for i := 0; i+len(k) <= len(p); i++ {
-			if p[i:i+len(k)] == k {
-				return p[:i] + v + p[i+len(k):]
-			}
-		}
-		return p
-	}
+	r := func(p, k, v string) string { return strings.Replace(p, k, v, 1) }
 	switch target {
 	case "ticket":
 		path = r(path, "{id}", fmt.Sprint(ids["ticket"]))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -287,6 +288,13 @@ func (h *Handler) contactUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) contactDelete(w http.ResponseWriter, r *http.Request) error {
+	return h.childDelete(w, r, "contacts", h.app.Customers.DeleteContact)
+}
+
+// childDelete removes one contact or holding at the posted version and
+// returns to its section of the customer page.
+func (h *Handler) childDelete(w http.ResponseWriter, r *http.Request, section string,
+	del func(ctx context.Context, a guanxi.Actor, customerID, id guanxi.ID, version int64) error) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -296,11 +304,11 @@ func (h *Handler) contactDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
-	if err := h.app.Customers.DeleteContact(r.Context(), actor(r), id, sub, version); err != nil {
+	if err := del(r.Context(), actor(r), id, sub, version); err != nil {
 		return err
 	}
 	h.flash(r.Context(), "web.flash.child_deleted")
-	return redirect(w, r, fmt.Sprintf("/customers/%d#contacts", id))
+	return redirect(w, r, fmt.Sprintf("/customers/%d#%s", id, section))
 }
 
 func (h *Handler) holdingEdit(w http.ResponseWriter, r *http.Request) error {
@@ -348,20 +356,7 @@ func (h *Handler) holdingUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) holdingDelete(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	sub, err := pathID(r, "sub")
-	if err != nil {
-		return err
-	}
-	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
-	if err := h.app.Customers.DeleteHolding(r.Context(), actor(r), id, sub, version); err != nil {
-		return err
-	}
-	h.flash(r.Context(), "web.flash.child_deleted")
-	return redirect(w, r, fmt.Sprintf("/customers/%d#holdings", id))
+	return h.childDelete(w, r, "holdings", h.app.Customers.DeleteHolding)
 }
 
 // minorText writes minor units as "1234.56" for an input.

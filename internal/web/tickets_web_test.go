@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,37 +11,13 @@ import (
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/server/servertest"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore/sqltest"
-	"github.com/guanxi-crm/guanxi/internal/ticket"
 )
 
-// seedWebTickets makes a complaint about agent_a1's customer assigned to
-// agent_a1 (with a rectification notice) and agent_a1's notification, for
-// the route-table scope test. Keys: tickets, notices, notifications.
+// seedWebTickets is servertest's SeedTickets by the first path segment of
+// the web routes.
 func seedWebTickets(t *testing.T, env *servertest.Env, customerID guanxi.ID) map[string]guanxi.ID {
-	t.Helper()
-	ctx := context.Background()
-	owner, mgr := env.Actor("agent_a1"), env.Actor("mgr_a")
-	cid := customerID
-	tk := &ticket.Ticket{Channel: "phone", Subject: "扣费有误", Description: "多扣手续费", CustomerID: &cid}
-	if err := env.App.Tickets.Register(ctx, owner, tk); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.App.Tickets.Act(ctx, mgr, tk.ID, 1, ticket.Action{Step: ticket.StepConfirm}); err != nil {
-		t.Fatal(err)
-	}
-	assignee := owner.UserID
-	if _, err := env.App.Tickets.Act(ctx, mgr, tk.ID, 2, ticket.Action{Step: ticket.StepRoute, AssigneeID: &assignee}); err != nil {
-		t.Fatal(err)
-	}
-	n := &ticket.Notice{TicketID: tk.ID, OrgUnitID: env.Units["branch_a"].ID, Problem: "收费未复核", Deadline: "2026-12-31"}
-	if err := env.App.Tickets.IssueNotice(ctx, mgr, n); err != nil {
-		t.Fatal(err)
-	}
-	ns, err := env.App.Notify.List(ctx, owner, true, 10)
-	if err != nil || len(ns) == 0 {
-		t.Fatalf("agent_a1 has no notification: %v", err)
-	}
-	return map[string]guanxi.ID{"tickets": tk.ID, "notices": n.ID, "notifications": ns[0].ID}
+	o := env.SeedTickets(t, customerID)
+	return map[string]guanxi.ID{"tickets": o.Ticket, "notices": o.Notice, "notifications": o.Notification}
 }
 
 func postForm(t *testing.T, env *servertest.Env, c *http.Client, path string, form url.Values) (int, string, string) {
