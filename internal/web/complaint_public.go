@@ -192,11 +192,15 @@ func (h *Handler) loadTicketCustomer(r *http.Request, q string) (*ticketCustomer
 		return nil, err
 	}
 	v := &ticketCustomerView{Base: h.base(r, "web.public.link_title", "tickets"), Tk: tk, Q: strings.TrimSpace(q)}
-	if v.Q == "" {
-		v.Q = tk.ContactPhone
+	// Without a typed query the complainant's phone is searched, but never
+	// written into the page: the search box stays empty (the phone is
+	// shown masked above it).
+	search := v.Q
+	if search == "" {
+		search = tk.ContactPhone
 	}
-	if v.Q != "" && tk.CustomerID == nil {
-		page, err := h.app.Customers.List(ctx, a, customerListQuery(v.Q))
+	if search != "" && tk.CustomerID == nil {
+		page, err := h.app.Customers.List(ctx, a, customerListQuery(search))
 		if err != nil {
 			return nil, err
 		}

@@ -226,6 +226,12 @@ func TestLinkPublicComplaint(t *testing.T) {
 	if resp, page := do(t, env, admin, "GET", path, "", nil); resp.StatusCode != 200 || !strings.Contains(page, `id="link-customer"`) {
 		t.Fatalf("ticket page: %d", resp.StatusCode)
 	}
+	// Without a query the complainant's phone is searched but never shown
+	// in full: not in the search box, not anywhere on the page.
+	if resp, page := do(t, env, admin, "GET", path+"/customer", "", nil); resp.StatusCode != 200 ||
+		strings.Contains(page, "13300133000") || !strings.Contains(page, "133****3000") {
+		t.Fatalf("default link page shows the phone: %d", resp.StatusCode)
+	}
 	resp, page := do(t, env, admin, "GET", path+"/customer?q=孙七", "", nil)
 	if resp.StatusCode != 200 || !strings.Contains(page, c.Number) || strings.Contains(page, "13500135000") {
 		t.Fatalf("link page: %d\n%s", resp.StatusCode, page)
