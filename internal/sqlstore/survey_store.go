@@ -215,7 +215,9 @@ func (s *Store) CreateRequest(ctx context.Context, a guanxi.Actor, r *survey.Req
 		if _, err := s.liveInScope(ctx, tx, a, r.CustomerID); err != nil {
 			return err
 		}
-		now := s.nowUTC()
+		// The service's clock stamps the request and the answer, as the
+		// ticket store does for a registration.
+		now := stamp(r.CreatedAt, s.nowUTC())
 		var exp *time.Time
 		if r.ExpiresAt != nil {
 			e := r.ExpiresAt.UTC().Truncate(time.Microsecond)
@@ -269,7 +271,7 @@ func (s *Store) SubmitAnswer(ctx context.Context, a guanxi.Actor, ans *survey.An
 				return err
 			}
 		}
-		now := s.nowUTC()
+		now := stamp(ans.AnsweredAt, s.nowUTC())
 		ans.AnsweredAt = now
 		if err := tx.GetContext(ctx, &ans.ID, s.q.SurveyAnswerInsert, ans.RequestID, ans.CustomerID, ans.TemplateID,
 			ans.VersionID, ans.Channel, nullID(ans.StaffID), nullID(ans.OrgUnitID), ans.Comment, ans.Score,
@@ -359,4 +361,12 @@ func (s *Store) GetAnswer(ctx context.Context, a guanxi.Actor, customerID, id gu
 	vs, err := s.answerValues(ctx, id)
 	ans.Values = vs
 	return ans, err
+}
+
+// stamp is t in UTC, or fallback when the caller left t unset.
+func stamp(t, fallback time.Time) time.Time {
+	if t.IsZero() {
+		return fallback
+	}
+	return t.UTC().Truncate(time.Microsecond)
 }

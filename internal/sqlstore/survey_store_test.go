@@ -50,8 +50,7 @@ func TestSurveyFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		fake := &fakeComplaints{}
-		// The store stamps rows with the real clock; the service clock moves
-		// forward to expire links.
+		// The service clock stamps rows and moves forward to expire links.
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		start := now
 		svc := &survey.Service{Store: s, Complaints: fake, Now: func() time.Time { return now }}

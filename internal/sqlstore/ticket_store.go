@@ -222,10 +222,7 @@ func (s *Store) CreateTicket(ctx context.Context, a guanxi.Actor, t *ticket.Tick
 			return err
 		}
 		// The service's clock stamps the registration, like every later step.
-		now := t.CreatedAt.UTC()
-		if t.CreatedAt.IsZero() {
-			now = s.nowUTC()
-		}
+		now := stamp(t.CreatedAt, s.nowUTC())
 		t.Number, t.CreatedAt, t.UpdatedAt, t.Version = num, now, now, 1
 		if a.UserID != 0 {
 			by := a.UserID

@@ -198,7 +198,7 @@ func (s *Service) Send(ctx context.Context, a guanxi.Actor, customerID, template
 		return Request{}, guanxi.Invalid(guanxi.Field("template_id", "survey.template_archived"))
 	}
 	r := Request{CustomerID: customerID, TemplateID: t.ID, VersionID: t.VersionID, Channel: ch,
-		CreatedBy: a.UserID, OrgUnitID: a.OrgUnitID}
+		CreatedBy: a.UserID, OrgUnitID: a.OrgUnitID, CreatedAt: s.now()}
 	if ch == ChannelLink {
 		token, hash := NewToken()
 		exp := s.now().Add(time.Duration(s.setting(ctx, settings.SurveyLinkExpiryDays)) * 24 * time.Hour)
