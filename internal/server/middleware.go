@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -88,13 +90,22 @@ func accessLog(a *app.App, next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		if a.Log != nil && (sw.status >= 500 || a.Log.Enabled(r.Context(), slog.LevelDebug)) {
+		status := sw.status
+		if errors.Is(r.Context().Err(), context.Canceled) {
+			// The client went away and the query was interrupted: nobody
+			// reads this answer, and it is no server error (nginx's 499).
+			status = statusClientClosed
+		}
+		if a.Log != nil && (status >= 500 || a.Log.Enabled(r.Context(), slog.LevelDebug)) {
 			a.Log.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+				slog.String("path", r.URL.Path), slog.Int("status", status),
 				slog.Duration("took", time.Since(start)))
 		}
 	})
 }
+
+// statusClientClosed is logged for a request its client abandoned.
+const statusClientClosed = 499
 
 // recoverPanics answers a panic with a correlation id and logs the stack;
 // the client never sees internals.

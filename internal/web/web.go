@@ -240,7 +240,8 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error)
 		}
 	}
 	status := response.Status(err)
-	if status >= 500 && h.app.Log != nil {
+	// A query interrupted because the client left is not a server error.
+	if status >= 500 && h.app.Log != nil && r.Context().Err() == nil {
 		h.app.Log.ErrorContext(r.Context(), "web handler", "path", r.URL.Path, "err", err)
 	}
 	v := &errorView{Base: h.base(r, "web.error.title", ""), Status: status}
