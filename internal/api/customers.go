@@ -189,9 +189,9 @@ func (h *Handler) customerRoutes(api humaAPI) {
 	type revealIn struct {
 		ID   guanxi.ID `path:"id"`
 		Body struct {
-			Field  string    `json:"field" enum:"id_number,mobile,phone,account"`
+			Field  string    `json:"field" enum:"id_number,mobile,phone,account,contact_mobile,contact_phone"`
 			Reason string    `json:"reason" maxLength:"200"`
-			SubID  guanxi.ID `json:"sub_id,omitempty" doc:"Holding id for field=account"`
+			SubID  guanxi.ID `json:"sub_id,omitempty" doc:"Holding id for field=account; contact id for contact_mobile and contact_phone"`
 		}
 	}
 	type revealOut struct {

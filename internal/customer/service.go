@@ -43,6 +43,9 @@ const (
 	RevealMobile   RevealField = "mobile"
 	RevealPhone    RevealField = "phone"
 	RevealAccount  RevealField = "account" // a holding's account reference
+	// A contact's phones (sub id: the contact).
+	RevealContactMobile RevealField = "contact_mobile"
+	RevealContactPhone  RevealField = "contact_phone"
 )
 
 // Permission returns the permission a reveal needs.
@@ -50,7 +53,7 @@ func (f RevealField) Permission() (guanxi.Permission, bool) {
 	switch f {
 	case RevealIDNumber:
 		return guanxi.PermRevealIDNumber, true
-	case RevealMobile, RevealPhone:
+	case RevealMobile, RevealPhone, RevealContactMobile, RevealContactPhone:
 		return guanxi.PermRevealPhone, true
 	case RevealAccount:
 		return guanxi.PermRevealAccount, true

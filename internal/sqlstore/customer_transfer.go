@@ -106,6 +106,12 @@ func (s *Store) RevealCustomerField(ctx context.Context, a guanxi.Actor, id guan
 		case customer.RevealAccount:
 			q = "SELECT h.reference FROM holdings h JOIN customers c ON c.id = h.customer_id WHERE c.id = ? AND h.id = ? AND c.deleted_at IS NULL AND " + pred
 			args = append(args, subID)
+		case customer.RevealContactMobile:
+			q = "SELECT ct.mobile FROM contacts ct JOIN customers c ON c.id = ct.customer_id WHERE c.id = ? AND ct.id = ? AND c.deleted_at IS NULL AND " + pred
+			args = append(args, subID)
+		case customer.RevealContactPhone:
+			q = "SELECT ct.phone FROM contacts ct JOIN customers c ON c.id = ct.customer_id WHERE c.id = ? AND ct.id = ? AND c.deleted_at IS NULL AND " + pred
+			args = append(args, subID)
 		default:
 			return guanxi.Invalid(guanxi.Field("field", "validation.enum"))
 		}

@@ -100,6 +100,17 @@ func TestContactEditPage(t *testing.T) {
 	if err := e.app.Customers.SaveContact(ctx, e.admin, ct, 0); err != nil {
 		t.Fatal(err)
 	}
+	// The customer page shows the contact's mobile masked, with a reveal
+	// button for staff who may reveal phones.
+	show := e.do(t, "agent", "GET", fmt.Sprintf("/customers/%d", org.ID), nil)
+	if !strings.Contains(show.body, "138****5678") || strings.Contains(show.body, "13812345678") ||
+		!strings.Contains(show.body, `name="field" value="contact_mobile"`) {
+		t.Fatal("contact mobile not masked with a reveal button")
+	}
+	if r := e.do(t, "agent", "POST", fmt.Sprintf("/customers/%d/reveal", org.ID),
+		url.Values{"field": {"contact_mobile"}, "sub_id": {fmt.Sprint(ct.ID)}, "reason": {"核实"}}); r.status != 200 || !strings.Contains(r.body, "13812345678") {
+		t.Fatalf("reveal contact mobile: %d", r.status)
+	}
 	base := fmt.Sprintf("/customers/%d/contacts/%d", org.ID, ct.ID)
 	page := e.do(t, "agent", "GET", base+"/edit", nil)
 	if page.status != http.StatusOK || strings.Contains(page.body, "13812345678") || !strings.Contains(page.body, "138****5678") {
