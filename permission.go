@@ -30,6 +30,13 @@ const (
 	// Work logs and visit forms of the actor's org subtree are reviewed by
 	// holders of this permission.
 	PermWorkReview Permission = "work.review"
+	// Data import and export (M13): import loads files, undo reverses a whole
+	// import, export takes lists and reports out (masked by the reveal
+	// permissions), merge joins duplicate customers.
+	PermImport        Permission = "data.import"
+	PermImportUndo    Permission = "data.import.undo"
+	PermExport        Permission = "data.export"
+	PermCustomerMerge Permission = "customer.merge"
 	PermSelf       Permission = "self" // any signed-in user, for own profile
 )
 
@@ -37,14 +44,16 @@ var rolePerms = map[Role][]Permission{
 	RoleAdmin: {PermCustomerRead, PermCustomerWrite, PermCustomerDelete, PermCustomerRestore,
 		PermCustomerTransfer, PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
 		PermAuditRead, PermUserAdmin, PermOrgAdmin, PermSettingsAdmin, PermFieldAdmin,
-		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview, PermSelf},
+		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview,
+		PermImport, PermImportUndo, PermExport, PermCustomerMerge, PermSelf},
 	RoleManager: {PermCustomerRead, PermCustomerWrite, PermCustomerDelete, PermCustomerTransfer,
 		PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
-		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview, PermSelf},
+		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview,
+		PermImport, PermExport, PermCustomerMerge, PermSelf},
 	RoleAgent: {PermCustomerRead, PermCustomerWrite, PermRevealPhone, PermTicketRead, PermTicketWrite, PermSelf},
 	RoleCredit: {PermCustomerRead, PermCustomerWrite, PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
 		PermTicketRead, PermTicketWrite, PermSelf},
-	RoleAuditor: {PermCustomerRead, PermAuditRead, PermTicketRead, PermSelf},
+	RoleAuditor: {PermCustomerRead, PermAuditRead, PermTicketRead, PermExport, PermSelf},
 }
 
 // Can reports whether the actor's role grants p.

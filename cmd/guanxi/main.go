@@ -61,6 +61,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdBench(ctx, args, getenv, stdout)
 	case "audit":
 		return cmdAudit(ctx, args, getenv, stdout)
+	case "import":
+		return cmdImport(ctx, args, getenv, stdout)
+	case "export":
+		return cmdExport(ctx, args, getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "guanxi", version)
 		return nil

@@ -12,4 +12,7 @@ func (h *Handler) routes(api humaAPI) {
 	h.ticketRoutes(api)
 	h.complaintRoutes(api)
 	h.complaintAnalyticsRoutes(api)
+	h.importRoutes(api)
+	h.duplicateRoutes(api)
+	h.exportRoutes(api)
 }

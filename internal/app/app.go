@@ -12,6 +12,7 @@ import (
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/auth"
+	"github.com/guanxi-crm/guanxi/internal/bulk"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
 	"github.com/guanxi-crm/guanxi/internal/notify"
@@ -51,6 +52,11 @@ type App struct {
 
 	// Analytics is the complaint analysis (投诉分析) with its export.
 	Analytics *ticket.Analytics
+
+	// Imports loads CSV and .xlsx files (M13); Exports takes lists and
+	// reports out as CSV and .xlsx.
+	Imports *bulk.Importer
+	Exports *bulk.Exporter
 }
 
 // Periodic is background work run every Every by each serving instance.

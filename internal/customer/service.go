@@ -100,6 +100,8 @@ type Service struct {
 	Store Store
 	// Pinyin spells a name in pinyin for display and sorting (optional).
 	Pinyin func(name string) string
+	// Merges finds duplicate customers and merges them (service_merge.go).
+	Merges MergeStore
 }
 
 func need(a guanxi.Actor, p guanxi.Permission) error {

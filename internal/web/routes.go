@@ -101,5 +101,8 @@ func (h *Handler) routes() []route {
 	rs = append(rs, h.ticketRoutes()...)
 	rs = append(rs, h.complaintRoutes()...)
 	rs = append(rs, h.complaintAnalyticsRoutes()...)
+	rs = append(rs, h.importRoutes()...)
+	rs = append(rs, h.duplicateRoutes()...)
+	rs = append(rs, h.exportRoutes()...)
 	return rs
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/app"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/auth"
+	"github.com/guanxi-crm/guanxi/internal/bulk"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
 	"github.com/guanxi-crm/guanxi/internal/notify"
@@ -67,7 +68,7 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 	tickets := &ticket.Service{Store: s, Settings: set, Now: time.Now}
 	surveys.Complaints = tickets // a low survey score opens one complaint (idempotent per answer)
 	return &app.App{
-		Customers: &customer.Service{Store: s, Pinyin: search.Spell},
+		Customers: &customer.Service{Store: s, Pinyin: search.Spell, Merges: s},
 		Surveys:   surveys,
 		Tasks:     tasks,
 		WorkLogs:  &worklog.Service{Store: s, Now: time.Now},
@@ -96,6 +97,8 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 			PerAddr: ratelimit.New(5, time.Hour), Global: ratelimit.New(60, time.Minute),
 			Lookups: ratelimit.New(30, time.Minute), MinFill: 3 * time.Second, MaxAge: 24 * time.Hour},
 		Analytics: &ticket.Analytics{Store: s, Settings: set, Now: time.Now},
+		Imports:   &bulk.Importer{},
+		Exports:   &bulk.Exporter{},
 	}, nil
 }
 

@@ -1,0 +1,4 @@
+package api
+
+// exportRoutes: temporary, filled in by the exports work.
+func (h *Handler) exportRoutes(api humaAPI) {}
