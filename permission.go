@@ -37,7 +37,7 @@ const (
 	PermImportUndo    Permission = "data.import.undo"
 	PermExport        Permission = "data.export"
 	PermCustomerMerge Permission = "customer.merge"
-	PermSelf       Permission = "self" // any signed-in user, for own profile
+	PermSelf          Permission = "self" // any signed-in user, for own profile
 )
 
 var rolePerms = map[Role][]Permission{

@@ -21,28 +21,28 @@ const (
 
 // Import is one import job.
 type Import struct {
-	ID         guanxi.ID `json:"id"`
-	Entity     Entity    `json:"entity"`
-	FileName   string    `json:"file_name"`
-	FileSize   int64     `json:"file_size"`
-	Info       FileInfo  `json:"info"`
-	Options    Options   `json:"options"`
-	Status     Status    `json:"status"`
-	RowsTotal  int64     `json:"rows_total"`  // data rows in the file (known after validation)
-	RowsDone   int64     `json:"rows_done"`   // rows handled so far (written, skipped or bad)
-	Created    int64     `json:"created"`     // customers (or children) created
-	Updated    int64     `json:"updated"`     // customers updated
-	Skipped    int64     `json:"skipped"`     // duplicates skipped
-	Bad        int64     `json:"bad"`         // rows with problems
-	Review     int64     `json:"review"`      // duplicates queued for merge review
-	ErrorKey   string    `json:"error_key,omitempty"` // why it failed (message key)
-	CreatedBy  guanxi.ID `json:"created_by"`
-	ByName     string    `json:"by_name"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         guanxi.ID  `json:"id"`
+	Entity     Entity     `json:"entity"`
+	FileName   string     `json:"file_name"`
+	FileSize   int64      `json:"file_size"`
+	Info       FileInfo   `json:"info"`
+	Options    Options    `json:"options"`
+	Status     Status     `json:"status"`
+	RowsTotal  int64      `json:"rows_total"`          // data rows in the file (known after validation)
+	RowsDone   int64      `json:"rows_done"`           // rows handled so far (written, skipped or bad)
+	Created    int64      `json:"created"`             // customers (or children) created
+	Updated    int64      `json:"updated"`             // customers updated
+	Skipped    int64      `json:"skipped"`             // duplicates skipped
+	Bad        int64      `json:"bad"`                 // rows with problems
+	Review     int64      `json:"review"`              // duplicates queued for merge review
+	ErrorKey   string     `json:"error_key,omitempty"` // why it failed (message key)
+	CreatedBy  guanxi.ID  `json:"created_by"`
+	ByName     string     `json:"by_name"`
+	CreatedAt  time.Time  `json:"created_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	UndoneAt   *time.Time `json:"undone_at,omitempty"`
-	Version    int64     `json:"version"`
+	Version    int64      `json:"version"`
 }
 
 // Rate is rows per second since the import started (0 before).

@@ -65,7 +65,9 @@ func (s *Importer) Templates(ctx context.Context, a guanxi.Actor, e Entity) ([]T
 }
 
 // SaveTemplate creates or (with t.ID and t.Version) updates a mapping template.
-func (s *Importer) SaveTemplate(ctx context.Context, a guanxi.Actor, t *Template) error { return errTODO }
+func (s *Importer) SaveTemplate(ctx context.Context, a guanxi.Actor, t *Template) error {
+	return errTODO
+}
 
 // DeleteTemplate removes a mapping template.
 func (s *Importer) DeleteTemplate(ctx context.Context, a guanxi.Actor, id guanxi.ID, version int64) error {

@@ -52,7 +52,11 @@ func ApplyTemplate(t Template, header []string, defs []customer.FieldDef) []stri
 // WriteProblemsCSV writes the error report: the original header and cells
 // of each bad row plus line and problem columns, UTF-8 with BOM, formulas
 // defused.
-func WriteProblemsCSV(w io.Writer, header []string, rows []ProblemRow, t Translate) error { return errTODO }
+func WriteProblemsCSV(w io.Writer, header []string, rows []ProblemRow, t Translate) error {
+	return errTODO
+}
 
 // WriteProblemsXLSX writes the same report as an .xlsx workbook.
-func WriteProblemsXLSX(w io.Writer, header []string, rows []ProblemRow, t Translate) error { return errTODO }
+func WriteProblemsXLSX(w io.Writer, header []string, rows []ProblemRow, t Translate) error {
+	return errTODO
+}
