@@ -20,7 +20,11 @@ import (
 // cmdBench builds a demo database and measures the API against bare
 // ceilings on the same machine in the same run, interleaved, median of
 // rounds. Ratios matter; absolute numbers depend on the machine.
+// `guanxi bench import` measures the import instead (bench_import.go).
 func cmdBench(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "import" {
+		return cmdBenchImport(ctx, args[1:], getenv, stdout)
+	}
 	var c config
 	fs := baseFlags("bench", getenv, &c)
 	fs.IntVar(&c.DemoCustomers, "customers", 100000, "demo customers to load")

@@ -33,6 +33,8 @@ Usage:
   guanxi token create --user NAME [--name LABEL]
   guanxi audit verify
   guanxi bench [--customers N] [--out docs/perf.md]
+  guanxi import customers|contacts|holdings|transactions|interactions FILE [--mapping NAME] [--mode upsert --key phone] [--dry-run] [--as USERNAME]
+  guanxi export customers --out FILE.xlsx|.csv [--q TEXT] [--filter JSON] [--as USERNAME] [--unmasked --reason TEXT]
   guanxi version
 
 --db takes a SQLite file path or a postgres:// URL; by default the SQLite

@@ -89,6 +89,30 @@ var scopeCases = map[string]scopeCase{
 	// The public complaint form's status link and linking its customer.
 	"public-complaint-status": {want: 404},
 	"link-ticket-customer":    {body: map[string]any{"customer_id": 1}, want: 404, target: "ticket"},
+	// Exports and saved filters (exports_test.go tries real ones of
+	// another user; here the id names none the caller owns).
+	"get-export":          {want: 404},
+	"download-export":     {want: 404},
+	"get-saved-filter":    {want: 404},
+	"update-saved-filter": {body: map[string]any{"name": "x"}, want: 404},
+	"delete-saved-filter": {want: 404},
+	// Duplicates and merging (duplicates.go): no pair carries the customer's
+	// id, so dismissing it is 404 for any holder of customer.merge.
+	"dismiss-duplicate":   {want: 404},
+	"customer-duplicates": {want: 404},
+	"merge-customers":     {body: map[string]any{"other_id": 999999, "survivor_version": 1, "other_version": 1}, want: 404},
+	// Imports (imports_test.go tries a real import of another manager; here
+	// the id names none the caller started). Templates are shared by all
+	// importers, so only an unknown id is 404.
+	"get-import":             {want: 404},
+	"preview-import":         {body: map[string]any{}, want: 404},
+	"start-import":           {body: map[string]any{"version": 1}, want: 404},
+	"cancel-import":          {want: 404},
+	"undo-import":            {want: 404},
+	"import-problems":        {want: 404},
+	"import-report":          {want: 404},
+	"update-import-template": {body: map[string]any{"name": "x", "entity": "customers", "columns": map[string]any{}}, want: 404},
+	"delete-import-template": {want: 404},
 }
 
 // TestRouteTableScope tries every route that takes an id as callers who

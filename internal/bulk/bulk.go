@@ -55,10 +55,13 @@ func DefaultLimits() Limits {
 // FileInfo is what sniffing found out about a file.
 type FileInfo struct {
 	Format    Format   `json:"format"`
-	Encoding  string   `json:"encoding,omitempty"`  // "utf-8", "utf-8-bom", "gb18030" (CSV)
+	Encoding  string   `json:"encoding,omitempty"`  // "utf-8", "utf-8-bom", "gb18030", "utf-16le", "utf-16be" (CSV)
 	Delimiter string   `json:"delimiter,omitempty"` // "," ";" "\t" "|" (CSV)
 	Sheets    []string `json:"sheets,omitempty"`    // every sheet (.xlsx)
 	Sheet     string   `json:"sheet,omitempty"`     // the sheet read (.xlsx)
+	// Date1904 is set when the workbook counts serial dates from 1904
+	// (old Mac Excel); copy it to Options.Date1904 before converting.
+	Date1904 bool `json:"date1904,omitempty"`
 }
 
 // Row is one data row: Line is its 1-based line (CSV record) or row
@@ -90,6 +93,8 @@ const (
 	KindBool  FieldKind = "bool"
 	KindInt   FieldKind = "int"
 	KindTags  FieldKind = "tags"
+	// KindNumber is a decimal number (custom number fields).
+	KindNumber FieldKind = "number"
 )
 
 // Field is one importable field of an entity. Its label is the message key
@@ -155,12 +160,16 @@ type Options struct {
 	Currency string    `json:"currency,omitempty"` // default "CNY"
 	// Loc reads dates and times without a zone (default Asia/Shanghai).
 	Loc *time.Location `json:"-"`
+	// Date1904 reads .xlsx serial dates in the 1904 system (FileInfo.Date1904).
+	Date1904 bool `json:"date1904,omitempty"`
 }
 
 // Record is one converted row. For Customers, Customer holds the row's
 // values and Set the customer fields the file supplies (an update touches
-// only those). For the other entities exactly one of Contact, Holding,
-// Transaction or Interaction is set, and KeyValue finds its customer.
+// only those); a customer row may also carry one Holding (the car or loan
+// of a dealer or bank sheet, from the holding.* columns). For the other
+// entities exactly one of Contact, Holding, Transaction or Interaction is
+// set, and KeyValue finds its customer.
 type Record struct {
 	Line        int
 	KeyValue    string // the normalised value of Options.Key

@@ -13,7 +13,8 @@ import (
 
 // Kinds of notification; each has the message key "notify.<kind>".
 var Kinds = []string{"assigned", "reopened", "first_response_warning", "first_response_breach",
-	"resolution_warning", "resolution_breach", "escalation", "ombudsman", "notice"}
+	"resolution_warning", "resolution_breach", "escalation", "ombudsman", "notice",
+	"export_done", "export_failed"}
 
 // Notification is one message to one user.
 type Notification struct {

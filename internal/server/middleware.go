@@ -50,8 +50,23 @@ func crossOrigin(a *app.App, next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
+// uploadLimit caps the bodies of the import upload routes: the importer's
+// largest file (bulk.DefaultMaxFileSize) plus room for the multipart
+// envelope. Their handlers stream the file and check the size themselves.
+const uploadLimit = 513 << 20
+
+// takesUpload reports whether r streams an import file (web POST /imports,
+// API POST /api/v1/imports).
+func takesUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && (r.URL.Path == "/imports" || r.URL.Path == "/api/v1/imports")
+}
+
 func limitBody(n int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := n
+		if takesUpload(r) {
+			n = uploadLimit
+		}
 		if r.ContentLength > n {
 			writeProblem(nil, w, r, http.StatusRequestEntityTooLarge, "error.too_large", "")
 			return

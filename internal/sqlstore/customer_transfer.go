@@ -84,7 +84,7 @@ func (s *Store) History(ctx context.Context, a guanxi.Actor, id guanxi.ID, limit
 		return nil, guanxi.NotFound("error.not_found")
 	}
 	var out []audit.Entry
-	err := s.r.SelectContext(ctx, &out, s.q.CustomerHistory, id, limit)
+	err := s.r.SelectContext(ctx, &out, s.q.CustomerHistory, id, id, limit)
 	return out, wrap(err)
 }
 

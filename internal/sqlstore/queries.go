@@ -32,6 +32,9 @@ type queries struct {
 	ticketQueries
 	ticketPublicQueries
 	complaintAnalyticsQueries
+	importQueries
+	duplicateQueries
+	exportQueries
 }
 
 // parseQueryFile reads "-- name: x" blocks from a .sql file.

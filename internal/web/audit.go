@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
+	"github.com/guanxi-crm/guanxi/internal/bulk"
 )
 
 // auditForm is the audit log filter as typed.
@@ -23,6 +23,8 @@ type auditView struct {
 	Entries []audit.Entry
 	Next    string
 	Export  string
+	// ExportXLSX is the same filter as an .xlsx workbook.
+	ExportXLSX string
 }
 
 // Actions lists the audit actions for the filter.
@@ -31,7 +33,7 @@ func (v *auditView) Actions() []string { return audit.Actions }
 // ObjectTypes lists the object types for the filter.
 func (v *auditView) ObjectTypes() []string {
 	return []string{"customer", "contact", "holding", "transaction", "interaction", "user", "org_unit",
-		"setting", "api_token", "field_def", "audit_log", "session", "demo", "complaint_analytics"}
+		"setting", "api_token", "field_def", "audit_log", "session", "demo", "complaint_analytics", "export", "saved_filter"}
 }
 
 func (h *Handler) auditFilter(q url.Values) (auditForm, audit.Filter, error) {
@@ -81,6 +83,7 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request) error {
 	exp := cloneValues(q)
 	exp.Del("before")
 	v.Export = "/audit/export.csv?" + exp.Encode()
+	v.ExportXLSX = "/audit/export.xlsx?" + exp.Encode()
 	if err == nil {
 		v.Entries, err = h.app.Audit.List(r.Context(), actor(r), f)
 	}
@@ -95,39 +98,47 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "audit", v)
 }
 
-// auditExport streams the filtered log as CSV (UTF-8 with BOM for Excel);
-// the service records the export itself in the log.
+// auditExport and auditExportXLSX stream the filtered log as CSV (UTF-8
+// with BOM for Excel) or .xlsx; the service records the export itself in
+// the log.
 func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request) error {
-	_, f, err := h.auditFilter(r.URL.Query())
+	return h.auditExportFile(w, r, bulk.FormatCSV)
+}
+
+func (h *Handler) auditExportXLSX(w http.ResponseWriter, r *http.Request) error {
+	return h.auditExportFile(w, r, bulk.FormatXLSX)
+}
+
+func (h *Handler) auditExportFile(w http.ResponseWriter, r *http.Request, f bulk.Format) error {
+	_, af, err := h.auditFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	entries, err := h.app.Audit.Export(r.Context(), actor(r), f, 100000)
+	entries, err := h.app.Audit.Export(r.Context(), actor(r), af, 100000)
 	if err != nil {
 		return err
 	}
 	b := h.base(r, "", "")
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+time.Now().In(h.loc).Format("20060102-150405")+`.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte("\xEF\xBB\xBF"))
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"seq", b.T("web.when"), b.T("field.actor_id"), b.T("web.audit.actor_name"), b.T("web.audit.addr"),
+	setDownload(w, "audit-"+time.Now().In(h.loc).Format("20060102-150405")+"."+string(f), bulk.ContentType(f))
+	t := bulk.NewTable(w, f)
+	if err := t.Sheet(b.T("web.audit.title"), []string{"seq", b.T("web.when"), b.T("field.actor_id"), b.T("web.audit.actor_name"), b.T("web.audit.addr"),
 		b.T("field.action"), b.T("field.object_type"), b.T("web.audit.object_id"), b.T("field.customer_id"),
-		b.T("field.outcome"), b.T("web.audit.detail"), "hash"})
-	id := func(p *guanxi.ID) string {
+		b.T("field.outcome"), b.T("web.audit.detail"), "hash"}, []float64{8, 20, 8, 14, 14, 12, 14, 10, 10, 8, 60, 20}); err != nil {
+		return err
+	}
+	id := func(p *guanxi.ID) any {
 		if p == nil {
-			return ""
+			return nil
 		}
-		return strconv.FormatInt(*p, 10)
+		return *p
 	}
 	for _, e := range entries {
-		_ = cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.In(h.loc).Format(time.RFC3339), id(e.ActorID),
-			csvSafe(e.ActorName), e.Addr, e.Action, e.ObjectType, id(e.ObjectID), id(e.CustomerID), e.Outcome,
-			csvSafe(e.Detail), e.Hash})
+		if err := t.Row([]any{e.Seq, e.At.In(h.loc).Format(time.RFC3339), id(e.ActorID), e.ActorName, e.Addr, e.Action,
+			e.ObjectType, id(e.ObjectID), id(e.CustomerID), e.Outcome, e.Detail, e.Hash}); err != nil {
+			return err
+		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return t.Close()
 }
 
 // csvSafe defuses spreadsheet formulas in user-controlled text.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/bulk"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/segment"
 )
@@ -99,6 +100,7 @@ type listView struct {
 	Paged  bool
 	Trash  bool
 	Owners []ownerOption
+	Saved  []bulk.SavedFilter // the saved filters menu (exports.go)
 }
 
 // SortOptions are the sort choices of the list.
@@ -123,12 +125,16 @@ func (h *Handler) listPage(w http.ResponseWriter, r *http.Request, deleted bool)
 		v.Title, v.Nav = "web.trash.title", "trash"
 	}
 	q := customer.ListQuery{Q: v.Q, Filter: v.F.node(), Sort: v.Sort, Cursor: qs.Get("cursor"), Deleted: deleted, Limit: 20}
+	if err := h.applySavedFilter(r, &q); err != nil {
+		return err
+	}
 	page, err := h.app.Customers.List(r.Context(), a, q)
 	partial := isHTMX(r) && r.Header.Get("HX-Target") == "results"
 	if !partial {
 		// Only the filter panel and the bulk form list the owners.
 		v.Owners = h.owners(r.Context(), a)
 	}
+	v.Saved = h.savedFilters(r)
 	if err != nil {
 		e := guanxi.AsError(err)
 		if e.Kind != guanxi.KindInvalid {

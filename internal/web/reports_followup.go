@@ -1,11 +1,11 @@
 package web
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/guanxi-crm/guanxi/internal/bulk"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/task"
 )
@@ -35,19 +35,24 @@ func (h *Handler) followupReport(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "followup_report", v)
 }
 
-// followupReportCSV exports the report: staff, teams, total, then trend
-// (UTF-8 with BOM for Excel; formula-like cells defused).
+// followupReportCSV and followupReportXLSX export the report: staff,
+// teams, total, then trend (CSV in UTF-8 with BOM for Excel; formula-like
+// cells defused in both).
 func (h *Handler) followupReportCSV(w http.ResponseWriter, r *http.Request) error {
+	return h.followupReportFile(w, r, bulk.FormatCSV)
+}
+
+func (h *Handler) followupReportXLSX(w http.ResponseWriter, r *http.Request) error {
+	return h.followupReportFile(w, r, bulk.FormatXLSX)
+}
+
+func (h *Handler) followupReportFile(w http.ResponseWriter, r *http.Request, f bulk.Format) error {
 	rep, err := h.app.Tasks.Report(r.Context(), actor(r), r.URL.Query().Get("period"))
 	if err != nil {
 		return err
 	}
 	b := h.base(r, "", "")
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="followup-`+rep.Kind+`-`+time.Now().In(h.loc).Format("20060102")+`.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte("\xEF\xBB\xBF"))
-	cw := csv.NewWriter(w)
+	setDownload(w, "followup-"+rep.Kind+"-"+time.Now().In(h.loc).Format("20060102")+"."+string(f), bulk.ContentType(f))
 	head := []string{b.T("web.followup.level"), b.T("web.followup.team"), b.T("field.name"), b.T("web.followup.period"),
 		b.T("web.followup.due"), b.T("web.followup.done"), b.T("web.followup.rate"), b.T("web.followup.overdue"), b.T("web.followup.interactions")}
 	for _, c := range customer.Channels {
@@ -57,37 +62,46 @@ func (h *Handler) followupReportCSV(w http.ResponseWriter, r *http.Request) erro
 	for _, p := range v.ReportPurposes() {
 		head = append(head, b.Enum("purpose", p))
 	}
-	_ = cw.Write(head)
+	t := bulk.NewTable(w, f)
+	if err := t.Sheet(b.T("web.followup.title"), head, []float64{10, 16, 16, 24}); err != nil {
+		return err
+	}
 	period := rep.Current.From + "~" + rep.Current.To
-	row := func(level, team string, l task.Line, period string) {
-		rate := "" // nothing was due: no rate, rather than a flattering 100%
+	row := func(level, team string, l task.Line, period string) error {
+		var rate any // nothing was due: no rate, rather than a flattering 100%
 		if l.Due > 0 {
 			rate = strconv.Itoa(l.Rate()) + "%"
 		}
-		rec := []string{level, csvSafe(team), csvSafe(l.Name), period, strconv.Itoa(l.Due), strconv.Itoa(l.Done),
-			rate, strconv.Itoa(l.Overdue), strconv.Itoa(l.Interactions)}
+		rec := []any{level, team, l.Name, period, l.Due, l.Done, rate, l.Overdue, l.Interactions}
 		for _, c := range customer.Channels {
-			rec = append(rec, strconv.Itoa(l.ByChannel[c]))
+			rec = append(rec, l.ByChannel[c])
 		}
 		for _, p := range v.ReportPurposes() {
-			rec = append(rec, strconv.Itoa(l.ByPurpose[p]))
+			rec = append(rec, l.ByPurpose[p])
 		}
-		_ = cw.Write(rec)
+		return t.Row(rec)
 	}
 	for _, l := range rep.Staff {
-		row(b.T("web.followup.staff"), l.Team, l, period)
+		if err := row(b.T("web.followup.staff"), l.Team, l, period); err != nil {
+			return err
+		}
 	}
 	for _, l := range rep.Teams {
-		row(b.T("web.followup.team"), "", l, period)
+		if err := row(b.T("web.followup.team"), "", l, period); err != nil {
+			return err
+		}
 	}
 	tot := rep.Total
 	tot.Name = b.T("web.followup.total")
-	row(b.T("web.followup.total"), "", tot, period)
+	if err := row(b.T("web.followup.total"), "", tot, period); err != nil {
+		return err
+	}
 	for i, l := range rep.Trend {
 		p := rep.Periods[i]
 		l.Name = b.T("web.followup.total")
-		row(b.T("web.followup.trend"), "", l, p.From+"~"+p.To)
+		if err := row(b.T("web.followup.trend"), "", l, p.From+"~"+p.To); err != nil {
+			return err
+		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return t.Close()
 }

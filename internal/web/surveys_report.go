@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/bulk"
 	"github.com/guanxi-crm/guanxi/internal/survey"
 )
 
@@ -21,7 +21,10 @@ type surveyReportView struct {
 	By         string
 	At         string
 	TemplateID guanxi.ID
-	Query      string // the filter as a query string, for the CSV link
+	Query      string // the filter as a query string
+	// ExportCSV and ExportXLSX are whole URLs: html/template escapes the
+	// '&' and '=' of a query string interpolated after "?".
+	ExportCSV, ExportXLSX string
 }
 
 func num(v float64, ok bool) string {
@@ -68,6 +71,7 @@ func (h *Handler) surveyReportQuery(r *http.Request) (*surveyReportView, survey.
 		rq.At = at
 	}
 	v.Query = url.Values{"period": {v.Period}, "by": {v.By}, "at": {v.At}, "template_id": {strconv.FormatInt(v.TemplateID, 10)}}.Encode()
+	v.ExportCSV, v.ExportXLSX = "/reports/surveys.csv?"+v.Query, "/reports/surveys.xlsx?"+v.Query
 	return v, rq, nil
 }
 
@@ -97,9 +101,17 @@ func (h *Handler) surveyReport(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, status, "survey_report", v)
 }
 
-// surveyReportCSV exports the report: UTF-8 with BOM for Excel, text cells
-// defused against formulas.
+// surveyReportCSV and surveyReportXLSX export the report: CSV in UTF-8
+// with BOM for Excel; text cells defused against formulas in both.
 func (h *Handler) surveyReportCSV(w http.ResponseWriter, r *http.Request) error {
+	return h.surveyReportFile(w, r, bulk.FormatCSV)
+}
+
+func (h *Handler) surveyReportXLSX(w http.ResponseWriter, r *http.Request) error {
+	return h.surveyReportFile(w, r, bulk.FormatXLSX)
+}
+
+func (h *Handler) surveyReportFile(w http.ResponseWriter, r *http.Request, f bulk.Format) error {
 	v, rq, err := h.surveyReportQuery(r)
 	if err != nil {
 		return err
@@ -108,33 +120,37 @@ func (h *Handler) surveyReportCSV(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="survey-report-%s.csv"`, rep.Period.Label))
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte("\xEF\xBB\xBF"))
-	cw := csv.NewWriter(w)
-	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
-	_ = cw.Write([]string{v.T("web.survey.col.section"), v.T("web.survey.col.name"), v.T("web.survey.sent"),
-		v.T("web.survey.answered_n"), v.T("web.survey.completion"), v.T("web.survey.low"), "CSAT %", "NPS"})
-	row := func(section, name string, g survey.GroupStats) {
-		_ = cw.Write([]string{section, csvSafe(name), i64(g.Sent), i64(g.Answered), v.Completion(g), i64(g.Low),
-			v.CSAT(g.Tally), v.NPS(g.Tally)})
+	setDownload(w, fmt.Sprintf("survey-report-%s.%s", rep.Period.Label, f), bulk.ContentType(f))
+	t := bulk.NewTable(w, f)
+	if err := t.Sheet(v.T("web.survey.report"), []string{v.T("web.survey.col.section"), v.T("web.survey.col.name"), v.T("web.survey.sent"),
+		v.T("web.survey.answered_n"), v.T("web.survey.completion"), v.T("web.survey.low"), "CSAT %", "NPS"}, []float64{14, 24}); err != nil {
+		return err
 	}
-	row(v.T("web.survey.total"), rep.Period.Label, rep.Total)
+	row := func(section, name string, g survey.GroupStats) error {
+		return t.Row([]any{section, name, g.Sent, g.Answered, v.Completion(g), g.Low, v.CSAT(g.Tally), v.NPS(g.Tally)})
+	}
+	if err := row(v.T("web.survey.total"), rep.Period.Label, rep.Total); err != nil {
+		return err
+	}
 	section := v.T("web.survey.by_team")
 	if rep.Query.By == survey.ByStaff {
 		section = v.T("web.survey.by_staff")
 	}
 	for _, g := range rep.Groups {
-		row(section, g.Name, g)
+		if err := row(section, g.Name, g); err != nil {
+			return err
+		}
 	}
 	for _, p := range rep.Trend {
-		row(v.T("web.survey.trend"), p.Period.Label, p.GroupStats)
+		if err := row(v.T("web.survey.trend"), p.Period.Label, p.GroupStats); err != nil {
+			return err
+		}
 	}
 	for _, it := range rep.Items {
-		_ = cw.Write([]string{v.T("web.survey.items"), csvSafe(v.ItemLabel(it)), "", i64(it.Scored + it.NPSN + it.YesN), "", "",
-			v.CSAT(it.Tally), v.NPS(it.Tally)})
+		if err := t.Row([]any{v.T("web.survey.items"), v.ItemLabel(it), nil, it.Scored + it.NPSN + it.YesN, nil, nil,
+			v.CSAT(it.Tally), v.NPS(it.Tally)}); err != nil {
+			return err
+		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return t.Close()
 }

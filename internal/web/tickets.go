@@ -105,13 +105,30 @@ func (v *boardView) DueClass(t ticket.Ticket) string {
 	return ""
 }
 
-func (h *Handler) ticketBoard(w http.ResponseWriter, r *http.Request) error {
-	a := actor(r)
-	q := r.URL.Query()
-	lq := ticket.ListQuery{Status: ticket.Status(q.Get("status")), CategoryID: queryID(q, "category_id"),
+// ticketQuery is the board's filter as typed in the query string.
+func ticketQuery(q url.Values) ticket.ListQuery {
+	return ticket.ListQuery{Status: ticket.Status(q.Get("status")), CategoryID: queryID(q, "category_id"),
 		Severity: ticket.Severity(q.Get("severity")), OrgUnitID: queryID(q, "org_unit_id"),
 		AssigneeID: queryID(q, "assignee_id"), CustomerID: queryID(q, "customer_id"),
 		Overdue: q.Get("overdue") == "1", Open: q.Get("open") == "1", Cursor: q.Get("cursor"), Limit: 50}
+}
+
+// ExportURL is the board's export link in format f, with its filter (no
+// cursor). A whole URL: html/template would escape a query spliced after "?".
+func (v *boardView) ExportURL(f string) string {
+	u, err := url.Parse(v.Here)
+	if err != nil {
+		return "/tickets/export." + f
+	}
+	q := u.Query()
+	q.Del("cursor")
+	return "/tickets/export." + f + "?" + q.Encode()
+}
+
+func (h *Handler) ticketBoard(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	q := r.URL.Query()
+	lq := ticketQuery(q)
 	v := &boardView{Base: h.base(r, "web.ticket.board", "tickets"), Q: lq}
 	var err error
 	if v.ticketLists, err = h.ticketLists(r.Context(), a); err != nil {

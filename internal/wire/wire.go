@@ -66,6 +66,7 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 	surveys := &survey.Service{Store: s, Settings: set, Log: log, Limiter: ratelimit.New(30, time.Minute)}
 	tasks := &task.Service{Store: s, Loc: task.ChinaTime(), Now: time.Now}
 	tickets := &ticket.Service{Store: s, Settings: set, Now: time.Now}
+	imports := &bulk.Importer{Store: s, Log: log, Now: time.Now}
 	surveys.Complaints = tickets // a low survey score opens one complaint (idempotent per answer)
 	return &app.App{
 		Customers: &customer.Service{Store: s, Pinyin: search.Spell, Merges: s},
@@ -89,6 +90,9 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 			{Name: "survey-complaints", Every: 5 * time.Minute, Run: surveys.OpenPendingComplaints},
 			{Name: "follow-up-plans", Every: 10 * time.Minute, Run: tasks.Job},
 			{Name: "ticket-sla", Every: time.Minute, Run: tickets.RunSLA},
+			{Name: "duplicate-scan", Every: 24 * time.Hour, Run: (&customer.Service{Store: s, Merges: s}).DuplicateScanJob},
+			{Name: "imports", Every: 2 * time.Second, Run: imports.RunPending},
+			{Name: "exports", Every: 15 * time.Second, Run: bulk.NewExporter(s, &customer.Service{Store: s, Pinyin: search.Spell}, bundle).Run},
 		},
 		// The public complaint form: 5 complaints an hour per address and
 		// 60 a minute in all, status pages 30 a minute per address (per
@@ -97,8 +101,8 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 			PerAddr: ratelimit.New(5, time.Hour), Global: ratelimit.New(60, time.Minute),
 			Lookups: ratelimit.New(30, time.Minute), MinFill: 3 * time.Second, MaxAge: 24 * time.Hour},
 		Analytics: &ticket.Analytics{Store: s, Settings: set, Now: time.Now},
-		Imports:   &bulk.Importer{},
-		Exports:   &bulk.Exporter{},
+		Imports:   imports,
+		Exports:   bulk.NewExporter(s, &customer.Service{Store: s, Pinyin: search.Spell}, bundle),
 	}, nil
 }
 

@@ -82,9 +82,13 @@ SELECT u.id, u.name, u.disabled, o.path FROM users u JOIN org_units o ON o.id = 
 WHERE u.id = ?
 
 -- name: customer-history
+-- A survivor’s history includes every customer merged into it. IN (… UNION
+-- ALL …) rather than OR: PostgreSQL cannot use the index for an OR with IN.
 SELECT id, seq, at, actor_id, actor_name, addr, action, object_type, object_id, customer_id,
     outcome, detail, prev_hash, hash
-FROM audit_log WHERE customer_id = ? ORDER BY seq DESC LIMIT ?
+FROM audit_log
+WHERE customer_id IN (SELECT CAST(? AS BIGINT) UNION ALL SELECT merged_id FROM customer_merges WHERE survivor_id = ?)
+ORDER BY seq DESC LIMIT ?
 
 -- name: customer-touch-contact
 UPDATE customers SET last_contact_at = ? WHERE id = ? AND (last_contact_at IS NULL OR last_contact_at < ?)
