@@ -194,6 +194,10 @@ func cmdBenchImport(ctx context.Context, args []string, getenv func(string) stri
 		pprof.Do(ctx, pprof.Labels("phase", p.name), func(ctx context.Context) { m, err = fn(ctx) })
 		if err != nil {
 			p.err = err
+			if errors.Is(err, errSkipped) {
+				say("bench import: %s: %v\n", p.name, err)
+				return
+			}
 			say("bench import: %s: %v (after %.2f s, CPU %.2f s, peak %s)\n", p.name, err, m.wall.Seconds(), m.cpu.Seconds(), mib(m.peak))
 			return
 		}
@@ -201,7 +205,7 @@ func cmdBenchImport(ctx context.Context, args []string, getenv func(string) stri
 		say("bench import: %-11s %9.0f rows/s  %7.2f s  CPU %6.2f s  peak %s%s\n", p.name, m.rate(), m.wall.Seconds(),
 			m.cpu.Seconds(), mib(m.peak), serverCPU(m))
 	}
-	sqliteProduct := func(path string, main bool) func(ctx context.Context) (measure, error) {
+	sqliteProduct := func(path string, full bool) func(ctx context.Context) (measure, error) {
 		return func(ctx context.Context) (measure, error) {
 			db := dbPath("import")
 			defer removeSQLite(db)
@@ -216,10 +220,10 @@ func cmdBenchImport(ctx context.Context, args []string, getenv func(string) stri
 				im, err = p.productImport(ctx, path)
 				return im.Created, err
 			})
-			if err == nil && main && im.Created+im.Skipped+im.Bad != int64(*rows) {
+			if err == nil && full && im.Created+im.Skipped+im.Bad != int64(*rows) {
 				err = fmt.Errorf("import #%d: %d created, %d skipped, %d bad of %d rows", im.ID, im.Created, im.Skipped, im.Bad, *rows)
 			}
-			if err == nil && main {
+			if err == nil && full {
 				var size int64
 				for _, suffix := range []string{"", "-wal"} {
 					if fi, e := os.Stat(db + suffix); e == nil {

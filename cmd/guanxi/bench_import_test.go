@@ -67,7 +67,7 @@ func TestBenchImportSmoke(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			dir := t.TempDir()
 			out := filepath.Join(dir, "perf.md")
-			args := []string{"bench", "import", "--rows", "2000", "--rounds", "1", "--xlsx-rows", "300",
+			args := []string{"bench", "import", "--rows", "1000", "--rounds", "1", "--xlsx-rows", "200",
 				"--dir", dir, "--out", out}
 			want := []string{"C-LOAD", "C-IMPORT", "**import** (real path", "import of an .xlsx"}
 			if engine == "postgres" {

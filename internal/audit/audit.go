@@ -41,12 +41,26 @@ const (
 	ActionDenied        = "access_denied"
 )
 
+// Actions of imports (M13) and of duplicate review and merging.
+const (
+	ActionImportStart  = "import_start"
+	ActionImportFinish = "import_finish"
+	ActionImportCancel = "import_cancel"
+	ActionImportUndo   = "import_undo"
+	ActionImportFail   = "import_fail"
+	ActionDupScan      = "duplicate.scan"
+	ActionDupDismiss   = "duplicate.dismiss"
+	ActionMerge        = "customer.merge"
+)
+
 // Actions lists every action, for filters in the UI.
 var Actions = []string{ActionCreate, ActionUpdate, ActionDelete, ActionRestore, ActionTransfer,
 	ActionReveal, ActionExport, ActionLogin, ActionLoginFailed, ActionLockout, ActionLogout,
 	ActionPassword, ActionPasswordReset, ActionUserCreate, ActionUserUpdate, ActionUserDisable,
 	ActionUserEnable, ActionRoleChange, ActionTokenCreate, ActionTokenRevoke, ActionSettings,
-	ActionOrgChange, ActionFieldChange, ActionDenied}
+	ActionOrgChange, ActionFieldChange, ActionDenied,
+	ActionImportStart, ActionImportFinish, ActionImportCancel, ActionImportUndo, ActionImportFail,
+	ActionDupScan, ActionDupDismiss, ActionMerge}
 
 // Entry is one audit row.
 type Entry struct {

@@ -160,8 +160,10 @@ func (s *Importer) write(ctx context.Context, a guanxi.Actor, im Import, meta Im
 		return err
 	}
 	o := im.Options
+	var v *verdicts // nil when pass 1 ran in an earlier process
 	if meta.Phase == PhaseValidate {
-		ok, err := s.validate(ctx, im, o, defs)
+		v = &verdicts{}
+		ok, err := s.validate(ctx, im, o, defs, v)
 		if err != nil || !ok {
 			return err
 		}
@@ -171,11 +173,46 @@ func (s *Importer) write(ctx context.Context, a guanxi.Actor, im Import, meta Im
 		}
 		im, meta = cur, m
 	}
-	if err := s.pass2(ctx, a, im, meta, o, defs); err != nil {
+	if err := s.pass2(ctx, a, im, meta, o, defs, v); err != nil {
+		return err
+	}
+	if err := s.flushTokens(ctx, a, im.ID); err != nil {
 		return err
 	}
 	_, err = s.Store.Finish(ctx, a, im.ID, s.Owner)
 	return err
+}
+
+// tokenStager is the part of ImportTx that defers search tokens (the SQL
+// store has it): DeferTokens makes the batch stage its new customers'
+// tokens, FlushTokens moves up to n customers' staged tokens into the
+// search index and reports false when none were left.
+type tokenStager interface {
+	DeferTokens()
+	FlushTokens(ctx context.Context, n int) (bool, error)
+}
+
+// flushTokens moves the tokens pass 2 staged into the search index, a step
+// per transaction under the lease; the import is done only after it. A
+// resumed import repeats it from where it stopped (each step deletes what
+// it moved).
+func (s *Importer) flushTokens(ctx context.Context, a guanxi.Actor, id guanxi.ID) error {
+	for more := true; more; {
+		err := s.Store.WriteBatch(ctx, a, id, s.Owner, s.now().Add(s.lease()), func(tx ImportTx) error {
+			ts, ok := tx.(tokenStager)
+			if !ok {
+				more = false
+				return nil
+			}
+			var err error
+			more, err = ts.FlushTokens(ctx, flushCustomers)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fileFailed ends an import whose file or mapping no longer reads; true
@@ -191,7 +228,7 @@ func (s *Importer) fileFailed(ctx context.Context, id guanxi.ID, err error) (boo
 // validate is pass 1: every row through the converter, bad rows and rows
 // repeating a key earlier in the file stored with their cells, nothing
 // written to customers. It reports false when the import ended (failed).
-func (s *Importer) validate(ctx context.Context, im Import, o Options, defs []customer.FieldDef) (bool, error) {
+func (s *Importer) validate(ctx context.Context, im Import, o Options, defs []customer.FieldDef, v *verdicts) (bool, error) {
 	if err := s.Store.ResetProblems(ctx, im.ID, s.Owner); err != nil {
 		return false, err
 	}
@@ -225,7 +262,7 @@ func (s *Importer) validate(ctx context.Context, im Import, o Options, defs []cu
 		return nil
 	}
 	renew := s.now()
-	total, bad, skipped, err := scan(rd, conv, o, func(kind string, pr ProblemRow) error {
+	total, bad, skipped, err := scan(rd, conv, o, v, func(kind string, pr ProblemRow) error {
 		if kind == ProblemError {
 			errs = append(errs, pr)
 		} else {
@@ -266,8 +303,9 @@ func (s *Importer) validate(ctx context.Context, im Import, o Options, defs []cu
 
 // scan reads every row through the converter (pass 1): it emits bad rows
 // and rows repeating a key earlier in the file (first row wins unless
-// later rows update), and calls tick after each row.
-func scan(rd Reader, conv *Converter, o Options, emit func(kind string, pr ProblemRow) error, tick func(total int64) error) (total, bad, skipped int64, err error) {
+// later rows update), records its verdicts in v when set, and calls tick
+// after each row.
+func scan(rd Reader, conv *Converter, o Options, v *verdicts, emit func(kind string, pr ProblemRow) error, tick func(total int64) error) (total, bad, skipped int64, err error) {
 	keyCol := conv.ColumnOf(string(o.Key))
 	seen := newKeySet()
 	for {
@@ -283,10 +321,16 @@ func scan(rd Reader, conv *Converter, o Options, emit func(kind string, pr Probl
 		switch {
 		case len(probs) > 0:
 			bad++
+			v.set(total-1, verdictSkip)
 			err = emit(ProblemError, ProblemRow{Line: r.Line, Cells: r.Cells, Problems: probs})
+		case o.Entity == Customers && rec.KeyValue != "" && o.OnDuplicate == DupUpdate && v != nil:
+			if _, dup := seen.seen(rec.KeyValue, r.Line); dup {
+				v.set(total-1, verdictAgain)
+			}
 		case o.Entity == Customers && rec.KeyValue != "" && o.OnDuplicate != DupUpdate:
 			if first, dup := seen.seen(rec.KeyValue, r.Line); dup {
 				skipped++
+				v.set(total-1, verdictSkip)
 				err = emit(ProblemDuplicate, ProblemRow{Line: r.Line, Cells: r.Cells, Problems: []Problem{{Line: r.Line,
 					Column: keyCol, Field: string(o.Key), Key: keyDupInFile, Args: map[string]any{"line": first},
 					Value: rec.KeyValue}}})
@@ -341,7 +385,7 @@ func (s *Importer) Check(ctx context.Context, a guanxi.Actor, id guanxi.ID, o Op
 	if err != nil {
 		return res, err
 	}
-	res.Total, res.Bad, res.Skipped, err = scan(rd, conv, o, func(_ string, pr ProblemRow) error {
+	res.Total, res.Bad, res.Skipped, err = scan(rd, conv, o, nil, func(_ string, pr ProblemRow) error {
 		res.Problems = append(res.Problems, pr)
 		return ctx.Err()
 	}, func(total int64) error {
@@ -385,7 +429,7 @@ type batch struct {
 // producer goroutine reads and converts the next batch while this one
 // writes. Lines up to the last committed one are read again only to
 // rebuild the in-file key set, so a resumed import handles every row once.
-func (s *Importer) pass2(ctx context.Context, a guanxi.Actor, im Import, meta ImportMeta, o Options, defs []customer.FieldDef) error {
+func (s *Importer) pass2(ctx context.Context, a guanxi.Actor, im Import, meta ImportMeta, o Options, defs []customer.FieldDef, v *verdicts) error {
 	rd, err := s.open(ctx, im, o.Sheet)
 	if err != nil {
 		return err
@@ -401,22 +445,25 @@ func (s *Importer) pass2(ctx context.Context, a guanxi.Actor, im Import, meta Im
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan batch, 1)
-	go s.produce(pctx, a, rd, prodConv, o, meta.LastLine, batches)
+	// Unbuffered: one batch converted ahead while one writes, no more
+	// (memory grows with every batch held).
+	batches := make(chan batch)
+	go s.produce(pctx, a, rd, prodConv, o, meta.LastLine, v, batches)
 	p := Progress{RowsDone: im.RowsDone, Created: im.Created, Updated: im.Updated, Skipped: im.Skipped,
 		Bad: im.Bad, Review: im.Review, LastLine: meta.LastLine, Start: im.RowsDone == 0 && meta.LastLine == 0}
+	stage := o.Entity == Customers && s.deferTokens(im.RowsTotal)
 	for b := range batches {
 		if b.err != nil {
 			return b.err
 		}
-		if err := s.writeItems(ctx, a, im.ID, o, defs, conv, b.items, &p); err != nil {
+		if err := s.writeItems(ctx, a, im.ID, o, defs, conv, b.items, &p, stage); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
 }
 
-func (s *Importer) produce(ctx context.Context, a guanxi.Actor, rd Reader, conv *Converter, o Options, lastLine int, out chan<- batch) {
+func (s *Importer) produce(ctx context.Context, a guanxi.Actor, rd Reader, conv *Converter, o Options, lastLine int, v *verdicts, out chan<- batch) {
 	defer close(out)
 	send := func(b batch) bool {
 		select {
@@ -431,7 +478,7 @@ func (s *Importer) produce(ctx context.Context, a guanxi.Actor, rd Reader, conv 
 	size := s.batch()
 	var cur []item
 	writes := 0
-	for {
+	for n := int64(0); ; n++ {
 		r, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -440,15 +487,19 @@ func (s *Importer) produce(ctx context.Context, a guanxi.Actor, rd Reader, conv 
 			send(batch{err: err})
 			return
 		}
-		rec, probs := conv.Convert(r)
-		it := item{line: r.Line, row: r, rec: rec, good: len(probs) == 0}
-		if it.good && o.Entity == Customers && rec.KeyValue != "" {
-			if _, dup := seen.seen(rec.KeyValue, r.Line); dup {
-				if o.OnDuplicate != DupUpdate {
-					it.good = false
-				}
-				it.again = true
-			}
+		var it item
+		switch {
+		case v != nil && r.Line <= lastLine:
+			continue
+		case v != nil && v.has(n, verdictSkip):
+			// Pass 1 judged it (bad or a repeated key): a no-op here,
+			// not converted again.
+			it = item{line: r.Line, row: Row{Line: r.Line}, rec: Record{Line: r.Line}}
+		case v != nil:
+			rec, probs := conv.Convert(r)
+			it = item{line: r.Line, row: r, rec: rec, good: len(probs) == 0, again: v.has(n, verdictAgain)}
+		default:
+			it = s.judge(conv, o, seen, r)
 		}
 		if r.Line <= lastLine {
 			continue
@@ -471,6 +522,51 @@ func (s *Importer) produce(ctx context.Context, a guanxi.Actor, rd Reader, conv 
 	if len(cur) > 0 {
 		send(batch{items: cur})
 	}
+}
+
+// judge converts a row in pass 2 without pass 1's verdicts (a resumed
+// import): the in-file key set is rebuilt from every row, committed ones
+// included.
+func (s *Importer) judge(conv *Converter, o Options, seen *keySet, r Row) item {
+	rec, probs := conv.Convert(r)
+	it := item{line: r.Line, row: r, rec: rec, good: len(probs) == 0}
+	if it.good && o.Entity == Customers && rec.KeyValue != "" {
+		if _, dup := seen.seen(rec.KeyValue, r.Line); dup {
+			if o.OnDuplicate != DupUpdate {
+				it.good = false
+			}
+			it.again = true
+		}
+	}
+	return it
+}
+
+// verdicts keep pass 1's judgement of each row, by its position in the
+// file, for a pass 2 in the same process: two bits a row (32 KiB per
+// 100,000 rows) instead of converting bad and repeated rows again and
+// rebuilding the key set.
+type verdicts struct{ bits []uint64 }
+
+const (
+	verdictSkip  = 1 // bad, or a repeated key that does not update
+	verdictAgain = 2 // a repeated key that updates (OnDuplicate update)
+)
+
+// set records verdict k for row n; a nil v records nothing (a dry run).
+func (v *verdicts) set(n int64, k uint64) {
+	if v == nil {
+		return
+	}
+	i := int(n / 32)
+	for len(v.bits) <= i {
+		v.bits = append(v.bits, 0)
+	}
+	v.bits[i] |= k << (2 * (n % 32))
+}
+
+func (v *verdicts) has(n int64, k uint64) bool {
+	i := int(n / 32)
+	return i < len(v.bits) && v.bits[i]>>(2*(n%32))&k != 0
 }
 
 type ownerRef struct {
@@ -508,10 +604,13 @@ func (s *Importer) prepare(ctx context.Context, a guanxi.Actor, o Options, it *i
 // writeItems writes a batch; a unique-index conflict that slipped past the
 // checks (a concurrent writer, a customer number in the file) splits the
 // batch until the row that caused it stands alone and becomes a problem.
-func (s *Importer) writeItems(ctx context.Context, a guanxi.Actor, id guanxi.ID, o Options, defs []customer.FieldDef, conv *Converter, items []item, p *Progress) error {
+func (s *Importer) writeItems(ctx context.Context, a guanxi.Actor, id guanxi.ID, o Options, defs []customer.FieldDef, conv *Converter, items []item, p *Progress, stage bool) error {
 	next := *p
 	err := s.Store.WriteBatch(ctx, a, id, s.Owner, s.now().Add(s.lease()), func(tx ImportTx) error {
 		next = *p
+		if ts, ok := tx.(tokenStager); ok && stage {
+			ts.DeferTokens()
+		}
 		return s.writeBatch(ctx, tx, a, o, conv, items, &next, nil)
 	})
 	if err == nil {
@@ -534,14 +633,17 @@ func (s *Importer) writeItems(ctx context.Context, a guanxi.Actor, id guanxi.ID,
 	}
 	if len(items) > 1 {
 		half := len(items) / 2
-		if err := s.writeItems(ctx, a, id, o, defs, conv, items[:half], p); err != nil {
+		if err := s.writeItems(ctx, a, id, o, defs, conv, items[:half], p, stage); err != nil {
 			return err
 		}
-		return s.writeItems(ctx, a, id, o, defs, conv, items[half:], p)
+		return s.writeItems(ctx, a, id, o, defs, conv, items[half:], p, stage)
 	}
 	// One row: store it as a problem instead.
 	err = s.Store.WriteBatch(ctx, a, id, s.Owner, s.now().Add(s.lease()), func(tx ImportTx) error {
 		next = *p
+		if ts, ok := tx.(tokenStager); ok && stage {
+			ts.DeferTokens()
+		}
 		it := items[0]
 		bad := map[int]Problem{it.line: {Line: it.line, Column: -1, Key: keyConflict}}
 		return s.writeBatch(ctx, tx, a, o, conv, items, &next, bad)

@@ -22,9 +22,15 @@ import (
 const (
 	DefaultMaxFileSize = 512 << 20
 	DefaultLease       = 15 * time.Second
-	DefaultBatch       = 5000
-	chunkSize          = 1 << 20
-	previewRows        = 20
+	DefaultBatch       = 2000
+	// DefaultDeferTokens is the file size (rows) from which an import
+	// defers its customers' search tokens to the end (see DeferTokensAt).
+	DefaultDeferTokens = 20000
+	// flushCustomers is the customers whose staged tokens one flush step
+	// moves (about 43 token rows each).
+	flushCustomers = 10000
+	chunkSize      = 1 << 20
+	previewRows    = 20
 )
 
 // Importer runs imports: upload, preview, start, the runner that writes
@@ -43,6 +49,11 @@ type Importer struct {
 	Lease time.Duration
 	// Batch is the rows per write transaction (0: DefaultBatch).
 	Batch int
+	// DeferTokensAt: imports of at least this many rows stage new
+	// customers' search tokens and write them in key order after the last
+	// row (0: DefaultDeferTokens; negative: never). Smaller imports write
+	// them with each batch, so their customers are found at once.
+	DeferTokensAt int64
 	// Owner names this runner in leases (default host, pid and a random
 	// suffix).
 	Owner string
@@ -83,6 +94,14 @@ func (s *Importer) batch() int {
 		return s.Batch
 	}
 	return DefaultBatch
+}
+
+func (s *Importer) deferTokens(rows int64) bool {
+	at := s.DeferTokensAt
+	if at == 0 {
+		at = DefaultDeferTokens
+	}
+	return at > 0 && rows >= at
 }
 
 func (s *Importer) limits() Limits {

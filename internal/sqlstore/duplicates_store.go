@@ -55,9 +55,9 @@ type duplicateQueries struct {
 // Audit actions of the duplicate review (the merge itself is
 // "customer.merge", the permission's name).
 const (
-	actionDupScan    = "duplicate.scan"
-	actionDupDismiss = "duplicate.dismiss"
-	actionMerge      = "customer.merge"
+	actionDupScan    = audit.ActionDupScan
+	actionDupDismiss = audit.ActionDupDismiss
+	actionMerge      = audit.ActionMerge
 	// Facts are loaded and pairs inserted in batches of this many.
 	dupBatch = 500
 )

@@ -65,6 +65,14 @@ type importQueries struct {
 	ImportIDs           string `q:"import-ids"`
 	ImportCustomerRefs  string `q:"import-customer-refs"`
 	ImportCache         string `q:"import-cache"`
+	ImportCacheReset    string `q:"import-cache-reset"`
+	ImportExisting      string `q:"import-existing"`
+	ImportInsStaged     string `q:"import-insert-staged-tokens"`
+	ImportTokensUpTo    string `q:"import-tokens-upto"`
+	ImportTokensFlush   string `q:"import-tokens-flush"`
+	ImportTokensUnstage string `q:"import-tokens-unstage"`
+	ImportTokensDrop    string `q:"import-tokens-drop"`
+	ImportTokensDropOne string `q:"import-tokens-drop-one"`
 }
 
 // Audit actions and object type of imports.
@@ -491,6 +499,10 @@ func (s *Store) Finish(ctx context.Context, a guanxi.Actor, id guanxi.ID, owner 
 		if err := leaseLost(tx.ExecContext(ctx, s.q.ImportFinish, s.nowUTC(), id, owner)); err != nil {
 			return err
 		}
+		// The writer's page cache goes back to its default (see import-cache).
+		if _, err := tx.ExecContext(ctx, s.q.ImportCacheReset); err != nil {
+			return wrap(err)
+		}
 		var err error
 		if im, _, err = s.getImport(ctx, tx, guanxi.SystemActor("import"), id); err != nil {
 			return err
@@ -518,6 +530,13 @@ func (s *Store) Reverted(ctx context.Context, a guanxi.Actor, id guanxi.ID, owne
 		}
 		if err := leaseLost(tx.ExecContext(ctx, s.q.ImportReverted, string(status), now, undone, id, owner)); err != nil {
 			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q.ImportCacheReset); err != nil {
+			return wrap(err)
+		}
+		// Search tokens staged for customers the revert removed.
+		if _, err := tx.ExecContext(ctx, s.q.ImportTokensDrop, id); err != nil {
+			return wrap(err)
 		}
 		var meta bulk.ImportMeta
 		var err error

@@ -66,10 +66,12 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 	surveys := &survey.Service{Store: s, Settings: set, Log: log, Limiter: ratelimit.New(30, time.Minute)}
 	tasks := &task.Service{Store: s, Loc: task.ChinaTime(), Now: time.Now}
 	tickets := &ticket.Service{Store: s, Settings: set, Now: time.Now}
+	customers := &customer.Service{Store: s, Pinyin: search.Spell, Merges: s}
 	imports := &bulk.Importer{Store: s, Log: log, Now: time.Now}
+	exports := bulk.NewExporter(s, customers, bundle)
 	surveys.Complaints = tickets // a low survey score opens one complaint (idempotent per answer)
 	return &app.App{
-		Customers: &customer.Service{Store: s, Pinyin: search.Spell, Merges: s},
+		Customers: customers,
 		Surveys:   surveys,
 		Tasks:     tasks,
 		WorkLogs:  &worklog.Service{Store: s, Now: time.Now},
@@ -90,9 +92,9 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 			{Name: "survey-complaints", Every: 5 * time.Minute, Run: surveys.OpenPendingComplaints},
 			{Name: "follow-up-plans", Every: 10 * time.Minute, Run: tasks.Job},
 			{Name: "ticket-sla", Every: time.Minute, Run: tickets.RunSLA},
-			{Name: "duplicate-scan", Every: 24 * time.Hour, Run: (&customer.Service{Store: s, Merges: s}).DuplicateScanJob},
+			{Name: "duplicate-scan", Every: 24 * time.Hour, Run: customers.DuplicateScanJob},
 			{Name: "imports", Every: 2 * time.Second, Run: imports.RunPending},
-			{Name: "exports", Every: 15 * time.Second, Run: bulk.NewExporter(s, &customer.Service{Store: s, Pinyin: search.Spell}, bundle).Run},
+			{Name: "exports", Every: 15 * time.Second, Run: exports.Run},
 		},
 		// The public complaint form: 5 complaints an hour per address and
 		// 60 a minute in all, status pages 30 a minute per address (per
@@ -102,7 +104,7 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 			Lookups: ratelimit.New(30, time.Minute), MinFill: 3 * time.Second, MaxAge: 24 * time.Hour},
 		Analytics: &ticket.Analytics{Store: s, Settings: set, Now: time.Now},
 		Imports:   imports,
-		Exports:   bulk.NewExporter(s, &customer.Service{Store: s, Pinyin: search.Spell}, bundle),
+		Exports:   exports,
 	}, nil
 }
 

@@ -178,6 +178,26 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 INSERT INTO import_changes (import_id, customer_id, object_type, object_id, action, before_image, after_version, undone)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 
+-- name: import-insert-staged-tokens
+INSERT INTO import_tokens (import_id, customer_id, tokens) VALUES (?, ?, ?)
+
+-- name: import-tokens-upto
+-- The last customer of the next flush step (the first n staged customers).
+SELECT MAX(customer_id) FROM (SELECT customer_id FROM import_tokens WHERE import_id = ?
+    ORDER BY customer_id LIMIT ?) t
+
+-- name: import-tokens-unstage
+-- A flush step's staged rows, deleted in the step's transaction.
+DELETE FROM import_tokens WHERE import_id = ? AND customer_id <= ?
+
+-- name: import-tokens-drop
+-- An undo or cancel before the flush: the staged rows go with the customers.
+DELETE FROM import_tokens WHERE import_id = ?
+
+-- name: import-tokens-drop-one
+-- A staged customer updated by a later row: its tokens are written directly.
+DELETE FROM import_tokens WHERE import_id = ? AND customer_id = ?
+
 -- name: import-insert-problems
 INSERT INTO import_problems (import_id, line, kind, cells, problems) VALUES (?, ?, ?, ?, ?)
 
@@ -201,6 +221,15 @@ UNION SELECT customer_id FROM holdings WHERE customer_id IN (SELECT id FROM ids)
 UNION SELECT customer_id FROM transactions WHERE customer_id IN (SELECT id FROM ids)
 UNION SELECT customer_id FROM interactions WHERE customer_id IN (SELECT id FROM ids)
 
+-- name: import-existing
+-- What a batch's uniqueness checks need of the customers holding one of its
+-- mobiles or ID numbers (the caller adds the WHERE, repeating the partial
+-- indexes' "<> ''" so they are used).
+SELECT c.id, c.number, c.mobile, c.id_number, c.deleted_at FROM customers c
+
 -- name: import-cache
 -- The writer's page cache during an import batch (see the SQLite file).
+SELECT 1
+
+-- name: import-cache-reset
 SELECT 1
