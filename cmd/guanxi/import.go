@@ -72,7 +72,7 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	dry := fs.Bool("dry-run", false, "only check the file: nothing is written to customers")
 	report := fs.String("report", "", "error report path (.csv or .xlsx; default next to the file)")
 	lang := fs.String("lang", "", "language of messages and the report (default the user's)")
-	batch := fs.Int("batch", 0, "rows per write transaction (tuning; default 5000)")
+	batch := fs.Int("batch", 0, "rows per write transaction (tuning; default 2000)")
 	lease := fs.Duration("lease", 0, "how long a stopped run holds the import before another may resume it (tuning; default 15s)")
 	rest := args[1:]
 	var file string

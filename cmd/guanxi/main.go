@@ -33,6 +33,7 @@ Usage:
   guanxi token create --user NAME [--name LABEL]
   guanxi audit verify
   guanxi bench [--customers N] [--out docs/perf.md]
+  guanxi bench import [--quick | --rows N] [--rounds R] [--pg DSN] [--out FILE] [--cpuprofile FILE]
   guanxi import customers|contacts|holdings|transactions|interactions FILE [--mapping NAME] [--mode upsert --key phone] [--dry-run] [--as USERNAME]
   guanxi export customers --out FILE.xlsx|.csv [--q TEXT] [--filter JSON] [--as USERNAME] [--unmasked --reason TEXT]
   guanxi version
