@@ -76,6 +76,12 @@ func (v *importProgressView) Phase() string {
 	case bulk.PhaseValidate:
 		return v.T("web.import.phase.validate")
 	case bulk.PhaseWrite:
+		// Every row is written; a large import is moving its deferred
+		// search tokens into the index, and its customers are not found
+		// by search until that ends.
+		if v.Im.RowsTotal > 0 && v.Im.RowsDone >= v.Im.RowsTotal {
+			return v.T("web.import.phase.index")
+		}
 		return v.T("web.import.phase.write")
 	case bulk.PhaseRollback:
 		return v.T("web.import.phase.rollback")

@@ -81,18 +81,22 @@ func TestImportProgressView(t *testing.T) {
 	h, _, base := importViewHandler(t)
 	start := time.Now().Add(-10 * time.Second)
 	for _, c := range []struct {
-		im   bulk.Import
-		poll bool
-		has  []string
+		im    bulk.Import
+		phase string
+		poll  bool
+		has   []string
 	}{
-		{bulk.Import{ID: 7, Status: bulk.StatusRunning, RowsTotal: 1000, RowsDone: 250, StartedAt: &start}, true,
-			[]string{`value="25"`, "25 %", `id="import-cancel"`, "rows/s"}},
-		{bulk.Import{ID: 7, Status: bulk.StatusQueued}, true, []string{"Checking the file"}},
-		{bulk.Import{ID: 7, Status: bulk.StatusDone, RowsTotal: 1000, RowsDone: 1000, Created: 990, Review: 2, StartedAt: &start}, false,
+		{bulk.Import{ID: 7, Status: bulk.StatusRunning, RowsTotal: 1000, RowsDone: 250, StartedAt: &start}, bulk.PhaseWrite, true,
+			[]string{`value="25"`, "25 %", `id="import-cancel"`, "rows/s", "writing"}},
+		// Every row written, the deferred search tokens still moving.
+		{bulk.Import{ID: 7, Status: bulk.StatusRunning, RowsTotal: 1000, RowsDone: 1000, StartedAt: &start}, bulk.PhaseWrite, true,
+			[]string{`value="100"`, "building the search index"}},
+		{bulk.Import{ID: 7, Status: bulk.StatusQueued}, "", true, []string{"Checking the file"}},
+		{bulk.Import{ID: 7, Status: bulk.StatusDone, RowsTotal: 1000, RowsDone: 1000, Created: 990, Review: 2, StartedAt: &start}, "", false,
 			[]string{`value="100"`, `id="import-summary"`, `id="import-undo"`, "990 created", `href="/duplicates"`}},
-		{bulk.Import{ID: 7, Status: bulk.StatusFailed, ErrorKey: "error.invalid"}, false, []string{"nothing was written"}},
+		{bulk.Import{ID: 7, Status: bulk.StatusFailed, ErrorKey: "error.invalid"}, "", false, []string{"nothing was written"}},
 	} {
-		v := &importProgressView{Base: *base, Im: c.im, Final: importFinal(c.im.Status)}
+		v := &importProgressView{Base: *base, Im: c.im, Meta: bulk.ImportMeta{Phase: c.phase}, Final: importFinal(c.im.Status)}
 		if c.im.RowsTotal > 0 {
 			v.Known, v.Percent = true, int(c.im.RowsDone*100/c.im.RowsTotal)
 		}
