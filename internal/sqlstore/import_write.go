@@ -184,7 +184,7 @@ type existingRow struct {
 // Existing loads the customers the batch's keys and unique values point at:
 // in full those the key finds (an update merges into them), the columns of
 // the uniqueness checks for the others. mobile and id_number have partial
-// indexes (WHERE col <> ”): the lookups repeat that condition, or neither
+// indexes (non-empty values only): the lookups repeat that condition, or neither
 // engine uses the index and every batch scans the table.
 func (w *importWriter) Existing(ctx context.Context, k bulk.Key, keys, mobiles, idNumbers []string) ([]bulk.Existing, error) {
 	byID := map[guanxi.ID]*bulk.Existing{}
