@@ -56,9 +56,6 @@ type importQueries struct {
 	ImportInsCustomers  string `q:"import-insert-customers"`
 	ImportInsTags       string `q:"import-insert-tags"`
 	ImportInsTokens     string `q:"import-insert-tokens"`
-	ImportInsContacts   string `q:"import-insert-contacts"`
-	ImportInsHoldings   string `q:"import-insert-holdings"`
-	ImportInsTxns       string `q:"import-insert-transactions"`
 	ImportInsInter      string `q:"import-insert-interactions"`
 	ImportInsChanges    string `q:"import-insert-changes"`
 	ImportInsProblems   string `q:"import-insert-problems"`

@@ -91,7 +91,9 @@ func (s *Store) importTables() (importTables, error) {
 		dst **bulkTable
 		sql string
 	}{{&t.customers, s.q.ImportInsCustomers}, {&t.tags, s.q.ImportInsTags}, {&t.tokens, s.q.ImportInsTokens}, {&t.staged, s.q.ImportInsStaged},
-		{&t.contacts, s.q.ImportInsContacts}, {&t.holdings, s.q.ImportInsHoldings}, {&t.txns, s.q.ImportInsTxns},
+		// Children have the demo loader's column lists (interactions differ:
+		// an import may carry their purpose).
+		{&t.contacts, s.q.DemoContacts}, {&t.holdings, s.q.DemoHoldings}, {&t.txns, s.q.DemoTransactions},
 		{&t.interactions, s.q.ImportInsInter}, {&t.changes, s.q.ImportInsChanges}, {&t.problems, s.q.ImportInsProblems}} {
 		bt, err := newBulkTable(s.dialect, x.sql)
 		if err != nil {

@@ -154,21 +154,6 @@ INSERT INTO customer_tags (tag, customer_id) VALUES (?, ?)
 -- name: import-insert-tokens
 INSERT INTO customer_tokens (token, customer_id) VALUES (?, ?)
 
--- name: import-insert-contacts
-INSERT INTO contacts (id, customer_id, name, title, mobile, phone, email, wechat, is_primary, notes,
-    version, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-
--- name: import-insert-holdings
-INSERT INTO holdings (id, customer_id, kind, name, reference, model, amount_minor, balance_minor,
-    currency, opened_on, due_on, status, attrs, version, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-
--- name: import-insert-transactions
-INSERT INTO transactions (id, customer_id, holding_id, kind, amount_minor, currency, occurred_at,
-    description, created_by, created_at, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-
 -- name: import-insert-interactions
 INSERT INTO interactions (id, customer_id, channel, direction, occurred_at, summary, outcome,
     next_action, next_action_on, purpose, staff_id, version, created_at)
