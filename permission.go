@@ -38,6 +38,12 @@ const (
 	PermExport        Permission = "data.export"
 	PermCustomerMerge Permission = "customer.merge"
 	PermSelf          Permission = "self" // any signed-in user, for own profile
+
+	// Care automation, appointments, messaging and renewals (M6, M7, M14).
+	PermCareAdmin   Permission = "care.admin"   // care rules, message templates and channels, appointment resources, renewal reasons
+	PermCareReport  Permission = "care.report"  // appointment success, care completion and renewal analysis
+	PermMessageRead Permission = "message.read" // the outbox: every message and its delivery status
+	PermJobsAdmin   Permission = "jobs.admin"   // the background job queue: list, retry
 )
 
 var rolePerms = map[Role][]Permission{
@@ -45,15 +51,16 @@ var rolePerms = map[Role][]Permission{
 		PermCustomerTransfer, PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
 		PermAuditRead, PermUserAdmin, PermOrgAdmin, PermSettingsAdmin, PermFieldAdmin,
 		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview,
-		PermImport, PermImportUndo, PermExport, PermCustomerMerge, PermSelf},
+		PermImport, PermImportUndo, PermExport, PermCustomerMerge,
+		PermCareAdmin, PermCareReport, PermMessageRead, PermJobsAdmin, PermSelf},
 	RoleManager: {PermCustomerRead, PermCustomerWrite, PermCustomerDelete, PermCustomerTransfer,
 		PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
 		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview,
-		PermImport, PermExport, PermCustomerMerge, PermSelf},
+		PermImport, PermExport, PermCustomerMerge, PermCareAdmin, PermCareReport, PermMessageRead, PermSelf},
 	RoleAgent: {PermCustomerRead, PermCustomerWrite, PermRevealPhone, PermTicketRead, PermTicketWrite, PermSelf},
 	RoleCredit: {PermCustomerRead, PermCustomerWrite, PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
 		PermTicketRead, PermTicketWrite, PermSelf},
-	RoleAuditor: {PermCustomerRead, PermAuditRead, PermTicketRead, PermExport, PermSelf},
+	RoleAuditor: {PermCustomerRead, PermAuditRead, PermTicketRead, PermExport, PermCareReport, PermMessageRead, PermSelf},
 }
 
 // Can reports whether the actor's role grants p.

@@ -15,4 +15,9 @@ func (h *Handler) routes(api humaAPI) {
 	h.importRoutes(api)
 	h.duplicateRoutes(api)
 	h.exportRoutes(api)
+	h.jobRoutes(api)
+	h.outboxRoutes(api)
+	h.careRoutes(api)
+	h.appointmentRoutes(api)
+	h.renewalRoutes(api)
 }

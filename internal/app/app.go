@@ -10,12 +10,17 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/appointment"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/auth"
 	"github.com/guanxi-crm/guanxi/internal/bulk"
+	"github.com/guanxi-crm/guanxi/internal/care"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
+	"github.com/guanxi-crm/guanxi/internal/jobs"
 	"github.com/guanxi-crm/guanxi/internal/notify"
+	"github.com/guanxi-crm/guanxi/internal/outbox"
+	"github.com/guanxi-crm/guanxi/internal/renewal"
 	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/staff"
 	"github.com/guanxi-crm/guanxi/internal/survey"
@@ -57,6 +62,15 @@ type App struct {
 	// reports out as CSV and .xlsx.
 	Imports *bulk.Importer
 	Exports *bulk.Exporter
+
+	// Jobs is the database job queue and cron schedules; Outbox sends
+	// messages; Care runs care rules; Appointments books and reminds;
+	// Renewals tracks and analyses subscription and contract renewals.
+	Jobs         *jobs.Service
+	Outbox       *outbox.Service
+	Care         *care.Service
+	Appointments *appointment.Service
+	Renewals     *renewal.Service
 }
 
 // Periodic is background work run every Every by each serving instance.

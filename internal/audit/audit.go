@@ -53,6 +53,16 @@ const (
 	ActionMerge        = "customer.merge"
 )
 
+// Actions of background jobs, care automation, messaging and appointments.
+const (
+	ActionJobRetry    = "job.retry"
+	ActionCareRun     = "care.run"            // a care rule run started by hand
+	ActionUnsubscribe = "consent.unsubscribe" // 退订 by reply keyword or link
+	ActionMessageSend = "message.send"        // a message queued by hand
+	ActionAppointment = "appointment.status"  // confirm, arrive, no-show, cancel, reschedule
+	ActionRenewal     = "renewal.outcome"
+)
+
 // Actions lists every action, for filters in the UI.
 var Actions = []string{ActionCreate, ActionUpdate, ActionDelete, ActionRestore, ActionTransfer,
 	ActionReveal, ActionExport, ActionLogin, ActionLoginFailed, ActionLockout, ActionLogout,
@@ -60,7 +70,8 @@ var Actions = []string{ActionCreate, ActionUpdate, ActionDelete, ActionRestore, 
 	ActionUserEnable, ActionRoleChange, ActionTokenCreate, ActionTokenRevoke, ActionSettings,
 	ActionOrgChange, ActionFieldChange, ActionDenied,
 	ActionImportStart, ActionImportFinish, ActionImportCancel, ActionImportUndo, ActionImportFail,
-	ActionDupScan, ActionDupDismiss, ActionMerge}
+	ActionDupScan, ActionDupDismiss, ActionMerge,
+	ActionJobRetry, ActionCareRun, ActionUnsubscribe, ActionMessageSend, ActionAppointment, ActionRenewal}
 
 // Entry is one audit row.
 type Entry struct {

@@ -35,6 +35,7 @@ type queries struct {
 	importQueries
 	duplicateQueries
 	exportQueries
+	outboxQueries
 }
 
 // parseQueryFile reads "-- name: x" blocks from a .sql file.

@@ -20,10 +20,15 @@ const (
 	KindNextAction = "next_action"
 	KindPlan       = "plan"
 	KindManual     = "manual"
+	// Care automation (M6): a care rule's occurrence, a dormancy
+	// (churn-risk) call with its reason, an appointment to prepare for.
+	KindCare        = "care"
+	KindChurn       = "churn"
+	KindAppointment = "appointment"
 )
 
 // Kinds lists every task kind.
-var Kinds = []string{KindFollowUp, KindNextAction, KindPlan, KindManual}
+var Kinds = []string{KindFollowUp, KindNextAction, KindPlan, KindManual, KindCare, KindChurn, KindAppointment}
 
 // Statuses of a task. Only open tasks change; the others are final.
 const (

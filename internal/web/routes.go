@@ -104,5 +104,10 @@ func (h *Handler) routes() []route {
 	rs = append(rs, h.importRoutes()...)
 	rs = append(rs, h.duplicateRoutes()...)
 	rs = append(rs, h.exportRoutes()...)
+	rs = append(rs, h.jobRoutes()...)
+	rs = append(rs, h.outboxRoutes()...)
+	rs = append(rs, h.careRoutes()...)
+	rs = append(rs, h.appointmentRoutes()...)
+	rs = append(rs, h.renewalRoutes()...)
 	return rs
 }

@@ -70,7 +70,7 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 	imports := &bulk.Importer{Store: s, Log: log, Now: time.Now}
 	exports := bulk.NewExporter(s, customers, bundle)
 	surveys.Complaints = tickets // a low survey score opens one complaint (idempotent per answer)
-	return &app.App{
+	a := &app.App{
 		Customers: customers,
 		Surveys:   surveys,
 		Tasks:     tasks,
@@ -105,7 +105,17 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 		Analytics: &ticket.Analytics{Store: s, Settings: set, Now: time.Now},
 		Imports:   imports,
 		Exports:   exports,
-	}, nil
+	}
+	// Each module wires itself in its own file; jobs first, as the others
+	// register handlers and schedules with it.
+	for _, w := range []func(context.Context, *app.App, *sqlstore.Store) error{
+		wireJobs, wireOutbox, wireCare, wireAppointments, wireRenewals,
+	} {
+		if err := w(ctx, a, s); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // Handler is the full HTTP handler of a: API and web pages.

@@ -1,0 +1,4 @@
+package api
+
+// jobRoutes registers this module's operations.
+func (h *Handler) jobRoutes(api humaAPI) {}

@@ -1,0 +1,4 @@
+package api
+
+// renewalRoutes registers this module's operations.
+func (h *Handler) renewalRoutes(api humaAPI) {}

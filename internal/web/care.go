@@ -1,0 +1,4 @@
+package web
+
+// careRoutes lists this module's pages and form actions.
+func (h *Handler) careRoutes() []route { return nil }

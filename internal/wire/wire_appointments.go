@@ -1,0 +1,13 @@
+package wire
+
+import (
+	"context"
+
+	"github.com/guanxi-crm/guanxi/internal/app"
+	"github.com/guanxi-crm/guanxi/internal/sqlstore"
+)
+
+// wireAppointments sets up this module's service on a.
+func wireAppointments(ctx context.Context, a *app.App, s *sqlstore.Store) error {
+	return nil
+}

@@ -1,0 +1,13 @@
+package wire
+
+import (
+	"context"
+
+	"github.com/guanxi-crm/guanxi/internal/app"
+	"github.com/guanxi-crm/guanxi/internal/sqlstore"
+)
+
+// wireOutbox sets up this module's service on a.
+func wireOutbox(ctx context.Context, a *app.App, s *sqlstore.Store) error {
+	return nil
+}
