@@ -23,3 +23,21 @@ func FromSolar(y int, m time.Month, d int) (Date, error) {
 func ToSolar(ld Date) (y int, m time.Month, d int, err error) {
 	return 0, 0, 0, errors.New("lunar: not implemented")
 }
+
+// Festivals lists the festival keys FestivalDate knows, in calendar order
+// of a typical year (message keys enum.festival.<key>).
+func Festivals() []string { return nil }
+
+// FestivalDate returns the Gregorian date of festival key in Gregorian year
+// year (for lunar festivals, the one falling in that Gregorian year).
+func FestivalDate(key string, year int) (m time.Month, d int, ok bool) {
+	return 0, 0, false
+}
+
+// BirthdayIn returns the Gregorian date in year on which a person born on
+// the lunar date birth celebrates: the same lunar month and day of the
+// lunar year that starts in year; a leap-month birth celebrates in the
+// regular month, and day 30 in a 29-day month falls on day 29.
+func BirthdayIn(birth Date, year int) (m time.Month, d int, err error) {
+	return 0, 0, errors.New("lunar: not implemented")
+}

@@ -14,7 +14,7 @@ import (
 // Kinds of notification; each has the message key "notify.<kind>".
 var Kinds = []string{"assigned", "reopened", "first_response_warning", "first_response_breach",
 	"resolution_warning", "resolution_breach", "escalation", "ombudsman", "notice",
-	"export_done", "export_failed"}
+	"export_done", "export_failed", "message"}
 
 // Notification is one message to one user.
 type Notification struct {
