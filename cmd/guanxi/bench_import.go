@@ -31,6 +31,11 @@ interleaved rounds (median):
             prepared multi-row INSERT): the ceiling;
   C-IMPORT  the sqlite3 CLI's .import --csv of the same file ("skipped" when
             sqlite3 is not installed);
+  C-SCHEMA  the floor: a bare Go loop writing the same rows into the
+            production schema (customers with every index, tags, holdings),
+            no validation and no search tokens; C-SCHEMA+TOKENS adds the
+            search tokens. No import is faster than the floor of the index
+            set it maintains;
   import    the real import into a fresh migrated database (upload, mapping
             by headers, validation, normalisation, duplicates by mobile, all
             production indexes and the search index).
@@ -177,10 +182,14 @@ func cmdBenchImport(ctx context.Context, args []string, getenv func(string) stri
 	cload := &importPhase{name: "c-load", ref: "C-LOAD", label: "C-LOAD bare Go loop → index-free table, same driver and pragmas"}
 	cimport := &importPhase{name: "c-import", ref: "C-IMPORT", label: "C-IMPORT sqlite3 CLI `.import --csv`"}
 	product := &importPhase{name: "import", ref: "import (CSV)", label: "**import** (real path, all indexes and search index)"}
+	cschema := &importPhase{name: "c-schema", ref: "C-SCHEMA", label: "C-SCHEMA bare Go loop → production schema, all indexes, no search tokens (floor)"}
+	cschemaTok := &importPhase{name: "c-schema-tok", ref: "C-SCHEMA+TOKENS", label: "C-SCHEMA+TOKENS the same plus the search tokens (floor)"}
 	convert := &importPhase{name: "convert", label: "read + map + convert only, no database (diagnostic)"}
 	productX := &importPhase{name: "import-xlsx", label: fmt.Sprintf("import of an .xlsx (%d rows)", *xlsxRows)}
 	cpgcopy := &importPhase{name: "c-pg-copy", ref: "C-PG-COPY", label: "C-PG-COPY `psql \\copy` → index-free table"}
 	productPG := &importPhase{name: "import-pg", label: "**import** on PostgreSQL (COPY path)"}
+	pgSchema := &importPhase{name: "c-pg-schema", ref: "C-PG-SCHEMA", label: "C-PG-SCHEMA COPY → production schema, all indexes, no search tokens (floor)"}
+	pgSchemaTok := &importPhase{name: "c-pg-schema-tok", ref: "C-PG-SCHEMA+TOKENS", label: "C-PG-SCHEMA+TOKENS the same plus the search tokens (floor)"}
 	seq := 0
 	dbPath := func(tag string) string {
 		seq++
@@ -250,6 +259,18 @@ func cmdBenchImport(ctx context.Context, args []string, getenv func(string) stri
 				return cImport(ctx, *sqlite3, db, file, sync)
 			})
 		}
+		for _, ph := range []*importPhase{cschema, cschemaTok} {
+			run(ph, func(ctx context.Context) (measure, error) {
+				db := dbPath(ph.name)
+				defer removeSQLite(db)
+				p, err := openProductDB(ctx, db, *syncNormal)
+				if err != nil {
+					return measure{}, err
+				}
+				p.Close()
+				return inProcess(func() (int64, error) { return cSchema(ctx, db, file, sync, ph == cschemaTok) })
+			})
+		}
 		run(convert, func(ctx context.Context) (measure, error) {
 			return inProcess(func() (int64, error) { return convertOnly(file) })
 		})
@@ -260,6 +281,9 @@ func cmdBenchImport(ctx context.Context, args []string, getenv func(string) stri
 		if pgb != nil {
 			if !errors.Is(cpgcopy.err, errSkipped) {
 				run(cpgcopy, func(ctx context.Context) (measure, error) { return pgb.cPGCopy(ctx, file) })
+			}
+			for _, ph := range []*importPhase{pgSchema, pgSchemaTok} {
+				run(ph, func(ctx context.Context) (measure, error) { return pgb.cSchemaPG(ctx, file, ph == pgSchemaTok) })
 			}
 			run(productPG, func(ctx context.Context) (measure, error) { return pgb.productImport(ctx, file, int64(*rows)) })
 		}
@@ -319,14 +343,18 @@ func cmdBenchImport(ctx context.Context, args []string, getenv func(string) stri
 	}
 	line(cload, nil)
 	line(cimport, ratioTo(cimport, cload))
-	line(product, ratioTo(product, cload, cimport))
+	line(cschema, ratioTo(cschema, cload))
+	line(cschemaTok, ratioTo(cschemaTok, cload))
+	line(product, ratioTo(product, cload, cimport, cschemaTok))
 	line(convert, ratioTo(convert, cload))
 	if xlsxFile != "" {
 		line(productX, ratioTo(productX, product))
 	}
 	if pgb != nil {
 		line(cpgcopy, nil)
-		line(productPG, ratioTo(productPG, cpgcopy))
+		line(pgSchema, ratioTo(pgSchema, cpgcopy))
+		line(pgSchemaTok, ratioTo(pgSchemaTok, cpgcopy))
+		line(productPG, ratioTo(productPG, cpgcopy, pgSchemaTok))
 	}
 	fmt.Fprintf(&rep, "\nCPU s: user + system time of the client side (this process for C-LOAD and the import, the child for sqlite3 and psql)")
 	if pgb != nil {
@@ -363,7 +391,7 @@ func cmdBenchImport(ctx context.Context, args []string, getenv func(string) stri
 	}
 	// Every measurement must have completed; a skipped CLI is not a failure.
 	var failed []string
-	for _, p := range []*importPhase{cload, cimport, product, convert, productX, cpgcopy, productPG} {
+	for _, p := range []*importPhase{cload, cimport, cschema, cschemaTok, product, convert, productX, cpgcopy, pgSchema, pgSchemaTok, productPG} {
 		if p.err != nil && !errors.Is(p.err, errSkipped) {
 			failed = append(failed, p.name+": "+oneLine(p.err))
 		}

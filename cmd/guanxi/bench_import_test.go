@@ -69,10 +69,10 @@ func TestBenchImportSmoke(t *testing.T) {
 			out := filepath.Join(dir, "perf.md")
 			args := []string{"bench", "import", "--rows", "1000", "--rounds", "1", "--xlsx-rows", "200",
 				"--dir", dir, "--out", out}
-			want := []string{"C-LOAD", "C-IMPORT", "**import** (real path", "import of an .xlsx"}
+			want := []string{"C-LOAD", "C-IMPORT", "C-SCHEMA bare", "C-SCHEMA+TOKENS the same", "**import** (real path", "import of an .xlsx"}
 			if engine == "postgres" {
 				args = append(args, "--pg", sqltest.PostgresDSN(t))
-				want = append(want, "C-PG-COPY", "**import** on PostgreSQL")
+				want = append(want, "C-PG-COPY", "C-PG-SCHEMA COPY", "C-PG-SCHEMA+TOKENS the same", "**import** on PostgreSQL")
 			}
 			var stdout bytes.Buffer
 			if err := run(context.Background(), args, env(nil), nil, &stdout, io.Discard); err != nil {

@@ -36,6 +36,8 @@ Usage:
   guanxi bench import [--quick | --rows N] [--rounds R] [--pg DSN] [--out FILE] [--cpuprofile FILE]
   guanxi import customers|contacts|holdings|transactions|interactions FILE [--mapping NAME] [--mode upsert --key phone] [--dry-run] [--as USERNAME]
   guanxi export customers --out FILE.xlsx|.csv [--q TEXT] [--filter JSON] [--as USERNAME] [--unmasked --reason TEXT]
+  guanxi backup [--out FILE | --dir DIR] [--keep N]     online backup (SQLite VACUUM INTO, PostgreSQL pg_dump)
+  guanxi restore --from FILE                            restore into a clean data folder or an empty database
   guanxi version
 
 --db takes a SQLite file path or a postgres:// URL; by default the SQLite
@@ -68,6 +70,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdImport(ctx, args, getenv, stdout)
 	case "export":
 		return cmdExport(ctx, args, getenv, stdout)
+	case "backup":
+		return cmdBackup(ctx, args, getenv, stdout)
+	case "restore":
+		return cmdRestore(ctx, args, getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "guanxi", version)
 		return nil

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/guanxi-crm/guanxi/internal/app"
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -20,8 +22,19 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed for --demo")
 	fs.BoolVar(&c.BehindTLS, "tls-proxy", envBool(getenv, "GUANXI_TLS_PROXY"), "served over HTTPS by a proxy: Secure cookies, HSTS")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool(getenv, "GUANXI_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	backupEvery := fs.String("backup-every", getenv("GUANXI_BACKUP_EVERY"), "write a backup this often (e.g. 24h; empty: off); on PostgreSQL set it on one instance")
+	backupDir := fs.String("backup-dir", getenv("GUANXI_BACKUP_DIR"), "folder of scheduled backups (default DATA/backups)")
+	backupKeep := fs.Int("backup-keep", 7, "scheduled backups to keep")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var backupInterval time.Duration
+	if *backupEvery != "" {
+		d, err := time.ParseDuration(*backupEvery)
+		if err != nil || d < time.Minute {
+			return fmt.Errorf("--backup-every %q: want a duration of at least 1m, such as 24h", *backupEvery)
+		}
+		backupInterval = d
 	}
 	log := newLogger()
 	s, err := openStore(ctx, c)
@@ -74,6 +87,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "Demo staff sign in with password %q (admin, manager, agent, auditor accounts: see the README).\n", demoPassword)
 	}
 	go housekeeping(ctx, s, log)
+	if backupInterval > 0 {
+		a.Periodic = append(a.Periodic, app.Periodic{Name: "backup", Every: backupInterval,
+			Run: func(ctx context.Context, _ time.Time) error {
+				path, err := backupOnce(ctx, c, "", *backupDir, *backupKeep, "pg_dump")
+				if err == nil {
+					log.Info("backup written", "file", path)
+				}
+				return err
+			}})
+	}
 	for _, p := range a.Periodic {
 		go runPeriodic(ctx, p, log)
 	}
