@@ -187,25 +187,31 @@ func (s *crashServer) kill(t *testing.T) {
 
 // postInteraction logs one interaction; ok only for a 2xx with its id.
 func postInteraction(c *http.Client, base, token string, customerID guanxi.ID, summary string) (int64, bool) {
+	id, err := postInteractionErr(c, base, token, customerID, summary)
+	return id, err == nil
+}
+
+// postInteractionErr logs one interaction and returns its id, or why not.
+func postInteractionErr(c *http.Client, base, token string, customerID guanxi.ID, summary string) (int64, error) {
 	body, _ := json.Marshal(map[string]any{"channel": "phone", "summary": summary, "occurred_at": time.Now().UTC().Format(time.RFC3339)})
 	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/customers/%d/interactions", base, customerID), bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, false
+		return 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return 0, false
+		return 0, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	var out struct {
 		ID int64 `json:"id"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.ID == 0 {
-		return 0, false
+		return 0, fmt.Errorf("response without id: %v", err)
 	}
-	return out.ID, true
+	return out.ID, nil
 }
 
 // checkAfterCrash verifies the database the killed server left.

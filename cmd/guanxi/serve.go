@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/guanxi-crm/guanxi/internal/app"
@@ -86,7 +87,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	case c.Demo:
 		fmt.Fprintf(stdout, "Demo staff sign in with password %q (admin, manager, agent, auditor accounts: see the README).\n", demoPassword)
 	}
-	go housekeeping(ctx, s, log)
+	// Background work stops with ctx; shutdown waits for it before the
+	// database closes, so no job is cut off between its statements.
+	var bg sync.WaitGroup
+	bg.Add(1)
+	go func() { defer bg.Done(); housekeeping(ctx, s, log) }()
 	if backupInterval > 0 {
 		a.Periodic = append(a.Periodic, app.Periodic{Name: "backup", Every: backupInterval,
 			Run: func(ctx context.Context, _ time.Time) error {
@@ -98,7 +103,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			}})
 	}
 	for _, p := range a.Periodic {
-		go runPeriodic(ctx, p, log)
+		bg.Add(1)
+		go func() { defer bg.Done(); runPeriodic(ctx, p, log) }()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -112,6 +118,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	done := make(chan struct{})
+	go func() { bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-shutCtx.Done():
+		log.Warn("background work still running at shutdown")
 	}
 	fmt.Fprintln(stdout, "Guanxi stopped.")
 	return nil
