@@ -59,7 +59,7 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 
 // backupOnce writes one backup and rotates the folder; it returns the file.
 func backupOnce(ctx context.Context, c config, out, dir string, keep int, pgDump string) (string, error) {
-	pg := isPostgresDSN(c.dsn())
+	pg := sqlstore.IsPostgresDSN(c.dsn())
 	if out == "" {
 		if dir == "" {
 			dir = filepath.Join(c.Data, "backups")
@@ -133,10 +133,6 @@ func rotateBackups(dir string, keep int) error {
 	return nil
 }
 
-func isPostgresDSN(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
 const restoreUsage = `guanxi restore — restore a backup into a clean data folder or an empty database
 
 Usage:
@@ -167,7 +163,7 @@ func cmdRestore(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("restore: %w", err)
 	}
 	dsn := c.dsn()
-	if isPostgresDSN(dsn) {
+	if sqlstore.IsPostgresDSN(dsn) {
 		if err := restorePostgres(ctx, dsn, *from, *pgRestore); err != nil {
 			return err
 		}

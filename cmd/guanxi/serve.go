@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi/internal/app"
+	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -90,6 +91,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	// Background work stops with ctx; shutdown waits for it before the
 	// database closes, so no job is cut off between its statements.
 	var bg sync.WaitGroup
+	ctx, stopBg := context.WithCancel(ctx)
+	defer stopBg()
 	bg.Add(1)
 	go func() { defer bg.Done(); housekeeping(ctx, s, log) }()
 	if backupInterval > 0 {
@@ -106,13 +109,26 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		bg.Add(1)
 		go func() { defer bg.Done(); runPeriodic(ctx, p, log) }()
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if s.SQLiteSize() > sqlstore.QuickCheckAtOpen {
+		// Too big to check before serving within the start-up goal: check
+		// now, and stop serving if the file turns out damaged.
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			if err := s.QuickCheck(ctx); err != nil && ctx.Err() == nil {
+				log.Error("database check failed; stopping", "err", err)
+				errc <- err
+			}
+		}()
+	}
+	var runErr error
 	select {
-	case err := <-errc:
-		return err
+	case runErr = <-errc:
 	case <-ctx.Done():
 	}
+	stopBg()
 	// Drain in-flight requests before closing the database.
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -125,6 +141,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	case <-done:
 	case <-shutCtx.Done():
 		log.Warn("background work still running at shutdown")
+	}
+	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
+		return runErr
 	}
 	fmt.Fprintln(stdout, "Guanxi stopped.")
 	return nil

@@ -110,6 +110,9 @@ func (s *Store) openSQLite(ctx context.Context, dsn string, opt Options) error {
 		}
 	}
 	s.dialect, s.path = SQLite, path
+	if err := checkSQLiteHeader(path); err != nil {
+		return err
+	}
 	sync := "FULL"
 	if opt.SyncNormal {
 		sync = "NORMAL"
@@ -137,6 +140,11 @@ func (s *Store) openSQLite(ctx context.Context, dsn string, opt Options) error {
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return fmt.Errorf("open %s: %w", path, err)
+	}
+	s.w = w
+	if err := s.quickCheck(ctx); err != nil {
+		w.Close()
+		return err
 	}
 	rp := url.Values{}
 	for k, v := range params {
