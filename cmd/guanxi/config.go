@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -18,6 +19,8 @@ type config struct {
 	BehindTLS     bool
 	TrustProxy    bool
 	SyncNormal    bool
+	// Overload limits (0: defaults, negative: off); see server.Limits.
+	MaxInFlight, MaxHeavy, RatePerUser int
 }
 
 // dsn is --db, or the SQLite file in the data folder.
@@ -33,6 +36,13 @@ func envOr(getenv func(string) string, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// envInt reads a whole number; unset is 0 (the default). serve refuses an
+// invalid value after parsing.
+func envInt(getenv func(string) string, key string) int {
+	n, _ := strconv.Atoi(getenv(key))
+	return n
 }
 
 func envBool(getenv func(string) string, key string) bool {

@@ -150,7 +150,7 @@ func startCrashServer(t *testing.T, data string) *crashServer {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"serve", "--addr", addr, "--data", data}, "\x1f"),
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"serve", "--addr", addr, "--data", data, "--rate-limit-user", "-1"}, "\x1f"),
 		"GUANXI_ADMIN_PASSWORD=Guanxi-Test-2026x")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

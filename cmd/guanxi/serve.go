@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -24,11 +25,21 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed for --demo")
 	fs.BoolVar(&c.BehindTLS, "tls-proxy", envBool(getenv, "GUANXI_TLS_PROXY"), "served over HTTPS by a proxy: Secure cookies, HSTS")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool(getenv, "GUANXI_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", envInt(getenv, "GUANXI_MAX_IN_FLIGHT"), "requests served at once; the excess gets 503 (default 256, -1: no limit)")
+	fs.IntVar(&c.MaxHeavy, "max-heavy", envInt(getenv, "GUANXI_MAX_HEAVY"), "imports, exports and reports served at once (default 4, -1: no limit)")
+	fs.IntVar(&c.RatePerUser, "rate-limit-user", envInt(getenv, "GUANXI_RATE_LIMIT_USER"), "requests per second per user or address; the excess gets 429 (default 100, -1: no limit)")
 	backupEvery := fs.String("backup-every", getenv("GUANXI_BACKUP_EVERY"), "write a backup this often (e.g. 24h; empty: off); on PostgreSQL set it on one instance")
 	backupDir := fs.String("backup-dir", getenv("GUANXI_BACKUP_DIR"), "folder of scheduled backups (default DATA/backups)")
 	backupKeep := fs.Int("backup-keep", 7, "scheduled backups to keep")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for _, k := range []string{"GUANXI_MAX_IN_FLIGHT", "GUANXI_MAX_HEAVY", "GUANXI_RATE_LIMIT_USER"} {
+		if v := getenv(k); v != "" {
+			if _, err := strconv.Atoi(v); err != nil {
+				return fmt.Errorf("%s=%q: want a whole number", k, v)
+			}
+		}
 	}
 	var backupInterval time.Duration
 	if *backupEvery != "" {

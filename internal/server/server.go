@@ -20,6 +20,8 @@ type Config struct {
 	BodyLimit int64
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
+	// Limits bound concurrency and per-user rates (zero: defaults).
+	Limits Limits
 }
 
 // Surface registers a group of routes (the API, the web pages).
@@ -43,10 +45,13 @@ func New(a *app.App, cfg Config, surfaces ...Surface) (http.Handler, error) {
 		a.Sessions.Cookie.Path = "/"
 		a.Sessions.Cookie.Domain = ""
 	}
+	lim := cfg.Limits.withDefaults()
 	var h http.Handler = mux
+	h = throttle(a, cfg, lim, h)
 	h = authenticate(a, cfg, h)
 	h = a.Sessions.LoadAndSave(h)
 	h = limitBody(cfg.BodyLimit, h)
+	h = admit(a, lim, h)
 	h = crossOrigin(a, h)
 	h = securityHeaders(cfg, h)
 	h = accessLog(a, h)

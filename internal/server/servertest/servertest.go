@@ -53,7 +53,9 @@ func New(t testing.TB, s *sqlstore.Store) *Env {
 		t.Fatal(err)
 	}
 	st := a.Staff
-	h, err := wire.Handler(a, server.Config{})
+	// Tests drive one user far faster than a person; the per-user limit has
+	// its own tests (internal/server/overload_test.go).
+	h, err := wire.Handler(a, server.Config{Limits: server.Limits{PerUser: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,144 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/app"
+	"github.com/guanxi-crm/guanxi/internal/ratelimit"
+)
+
+// Limits bound what one instance takes on, so that overload is refused
+// fast instead of queueing until every request is slow (TESTPLAN I1–I6).
+// Zero fields take the defaults; a negative field turns that limit off.
+type Limits struct {
+	// InFlight caps requests being served at once (default 256). The
+	// excess gets 503 with Retry-After at once.
+	InFlight int
+	// Heavy caps imports, exports and reports being served at once
+	// (default 4), a separate pool, so they cannot take the capacity that
+	// everyday pages and API calls need.
+	Heavy int
+	// PerUser caps requests per signed-in user (or, before sign-in, per
+	// client address) per second (default 100); the excess gets 429.
+	PerUser int
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v, d int) int {
+		switch {
+		case v == 0:
+			return d
+		case v < 0:
+			return 0
+		}
+		return v
+	}
+	return Limits{InFlight: def(l.InFlight, 256), Heavy: def(l.Heavy, 4), PerUser: def(l.PerUser, 100)}
+}
+
+// isHeavy tells the requests that read or write much more than a page:
+// file uploads, exports and downloads, and the report pages. Polling an
+// import's progress or listing exports is everyday work.
+func isHeavy(r *http.Request) bool {
+	p := r.URL.Path
+	switch {
+	case r.Method == http.MethodPost && (p == "/imports" || p == "/api/v1/imports" || p == "/exports" || p == "/api/v1/exports"):
+		return true
+	case strings.HasSuffix(p, "/file") && (strings.HasPrefix(p, "/exports/") || strings.HasPrefix(p, "/api/v1/exports/")):
+		return true
+	case strings.HasSuffix(p, ".csv") || strings.HasSuffix(p, ".xlsx"):
+		return true
+	}
+	for _, prefix := range []string{"/reports/", "/api/v1/reports/", "/tickets/analytics", "/api/v1/complaint-analytics"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// exempt paths are answered under any load: the health check (a balancer
+// must see this instance alive) and static files.
+func exempt(path string) bool {
+	return path == "/api/v1/health" || strings.HasPrefix(path, "/static/")
+}
+
+// admit applies the in-flight and heavy pools before any work is done.
+func admit(a *app.App, l Limits, next http.Handler) http.Handler {
+	var all, heavy chan struct{}
+	if l.InFlight > 0 {
+		all = make(chan struct{}, l.InFlight)
+	}
+	if l.Heavy > 0 {
+		heavy = make(chan struct{}, l.Heavy)
+	}
+	take := func(pool chan struct{}) bool {
+		if pool == nil {
+			return true
+		}
+		select {
+		case pool <- struct{}{}:
+			return true
+		default:
+			return false
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if exempt(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !take(all) {
+			refuse(a, w, r, http.StatusServiceUnavailable, "error.overloaded", time.Second)
+			return
+		}
+		if all != nil {
+			defer func() { <-all }()
+		}
+		if isHeavy(r) {
+			if !take(heavy) {
+				refuse(a, w, r, http.StatusServiceUnavailable, "error.busy_heavy", 5*time.Second)
+				return
+			}
+			if heavy != nil {
+				defer func() { <-heavy }()
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// throttle caps each caller's request rate; it runs after authentication
+// so a user is counted across sessions and tokens.
+func throttle(a *app.App, cfg Config, l Limits, next http.Handler) http.Handler {
+	if l.PerUser <= 0 {
+		return next
+	}
+	lim := ratelimit.New(l.PerUser, time.Second)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if exempt(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := "a:" + clientAddr(r, cfg.TrustProxy)
+		if act, ok := guanxi.ActorFrom(r.Context()); ok && act.UserID != 0 {
+			key = "u:" + strconv.FormatInt(int64(act.UserID), 10)
+		}
+		if ok, wait := lim.Take(key); !ok {
+			refuse(a, w, r, http.StatusTooManyRequests, "error.too_many", wait)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// refuse answers at once with Retry-After in whole seconds (at least 1).
+func refuse(a *app.App, w http.ResponseWriter, r *http.Request, status int, key string, wait time.Duration) {
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeProblem(a, w, r, status, key, "")
+}
