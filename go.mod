@@ -15,6 +15,8 @@ require (
 
 require github.com/danielgtaylor/huma/v2 v2.38.0
 
+require github.com/robfig/cron/v3 v3.0.1
+
 require (
 	github.com/richardlehane/mscfb v1.0.7 // indirect
 	github.com/richardlehane/msoleps v1.0.6 // indirect

@@ -113,6 +113,32 @@ var scopeCases = map[string]scopeCase{
 	"import-report":          {want: 404},
 	"update-import-template": {body: map[string]any{"name": "x", "entity": "customers", "columns": map[string]any{}}, want: 404},
 	"delete-import-template": {want: 404},
+	"create-renewal":         {body: map[string]any{"outcome": "renewed", "new_due_on": "2030-01-01"}, want: 404},
+	"get-renewal":            {want: 404},
+	"update-renewal":         {body: map[string]any{"fee_minor": 1}, want: 404},
+	"update-renewal-reason":  {body: map[string]any{"active": false}, want: 404},
+	// Care rules are global; the id names none. A churn close of another's task is 404.
+	"get-care-rule":    {want: 404},
+	"update-care-rule": {body: map[string]any{"name": "x", "kind": "birthday", "channel": "none", "create_task": true, "enabled": true}, want: 404},
+	"delete-care-rule": {want: 404},
+	"run-care-rule":    {want: 404},
+	"close-churn-task": {target: "task", body: map[string]any{"status": "done", "churn_reason": "sold"}, want: 404},
+	"retry-job":        {want: 403},
+	// The outbox (outbox.go): no message carries this id; managers hold
+	// message.read and care.admin (404), other roles lack them (403).
+	"get-message":    {want: 404},
+	"cancel-message": {want: 404},
+	"retry-message":  {want: 404},
+	// Appointments (appointments_test.go tries a real one of another agent; here the id
+	// names none in scope). Kinds are organisation-wide (admins only).
+	"update-appointment-kind":     {body: map[string]any{"code": "x", "name_zh": "x", "duration_minutes": 30, "reminder_offsets": []int{60}, "active": true}, want: 403},
+	"update-appointment-resource": {body: map[string]any{"name": "x", "kind": "bay", "slot_minutes": 30, "capacity": 1, "active": true}, want: 404},
+	"get-appointment":             {want: 404},
+	"reschedule-appointment":      {body: map[string]any{"starts_at": "2030-01-07T02:00:00Z"}, want: 404},
+	"confirm-appointment":         {body: map[string]any{}, want: 404},
+	"arrive-appointment":          {body: map[string]any{"gift": true}, want: 404},
+	"no-show-appointment":         {body: map[string]any{}, want: 404},
+	"cancel-appointment":          {body: map[string]any{"reason": "x"}, want: 404},
 }
 
 // TestRouteTableScope tries every route that takes an id as callers who

@@ -65,3 +65,46 @@ type Message struct {
 	Status     string            `db:"status" json:"status"`
 	CreatedAt  time.Time         `db:"created_at" json:"created_at"`
 }
+
+// Delivery is the dispatcher's state of a message, kept beside Message so
+// the queued form other modules build stays small.
+type Delivery struct {
+	Attempts      int        `db:"attempts" json:"attempts"`
+	NextAttemptAt time.Time  `db:"next_attempt_at" json:"next_attempt_at"`
+	ClaimedUntil  *time.Time `db:"claimed_until" json:"-"`
+	ClaimedBy     string     `db:"claimed_by" json:"-"`
+	LastError     string     `db:"last_error" json:"last_error,omitempty"`
+	ProviderID    string     `db:"provider_id" json:"provider_id,omitempty"`
+	SentAt        *time.Time `db:"sent_at" json:"sent_at,omitempty"`
+	Subject       string     `db:"subject" json:"subject,omitempty"` // rendered at send time
+	Body          string     `db:"body" json:"body,omitempty"`
+	UpdatedAt     time.Time  `db:"updated_at" json:"updated_at"`
+	Version       int64      `db:"version" json:"version"`
+}
+
+// Stored is a message as read back: the queued form, its delivery state
+// and the vars as stored JSON.
+type Stored struct {
+	Message
+	Delivery
+	VarsJSON     string `db:"vars" json:"-"`
+	CustomerName string `db:"customer_name" json:"customer_name,omitempty"`
+}
+
+// Attempt is one try at sending a message.
+type Attempt struct {
+	ID         int64     `db:"id" json:"id"`
+	MessageID  int64     `db:"message_id" json:"message_id"`
+	N          int       `db:"n" json:"n"`
+	At         time.Time `db:"at" json:"at"`
+	Outcome    string    `db:"outcome" json:"outcome"` // sent, failed, dead, suppressed
+	Error      string    `db:"error" json:"error,omitempty"`
+	ProviderID string    `db:"provider_id" json:"provider_id,omitempty"`
+	By         string    `db:"claimed_by" json:"by"`
+}
+
+// Statuses lists every status in display order.
+var Statuses = []string{StatusQueued, StatusSending, StatusSent, StatusFailed, StatusDead, StatusCancelled, StatusSuppressed}
+
+// Purposes lists every purpose.
+var Purposes = []string{PurposeService, PurposeCare, PurposeMarketing}

@@ -63,6 +63,8 @@ const (
 	TicketTargetComplaint    = "ticket.target_complaint_rate_percent"
 	TicketTargetSatisfaction = "ticket.target_satisfaction_percent"
 	TicketTargetReopen       = "ticket.target_reopen_percent"
+	// Appointments: the success-rate target in percent (APT-05: 50% → 80%).
+	AppointmentTargetPercent = "appointment.target_percent"
 )
 
 // Defs returns every defined setting in display order. It returns a fresh
@@ -89,6 +91,7 @@ func Defs() []Def {
 		{Key: TicketTargetComplaint, Kind: KindInt, Default: "2", Min: 1, Max: 100},
 		{Key: TicketTargetSatisfaction, Kind: KindInt, Default: "80", Min: 1, Max: 100},
 		{Key: TicketTargetReopen, Kind: KindInt, Default: "5", Min: 1, Max: 100},
+		{Key: AppointmentTargetPercent, Kind: KindInt, Default: "80", Min: 1, Max: 100},
 	}
 }
 

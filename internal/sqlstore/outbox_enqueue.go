@@ -14,6 +14,35 @@ import (
 type outboxQueries struct {
 	OutboxEnqueue   string `q:"outbox-enqueue"`
 	OutboxCancelRef string `q:"outbox-cancel-ref"`
+
+	OutboxColumns         string `q:"outbox-columns"`
+	OutboxIDByKey         string `q:"outbox-id-by-key"`
+	OutboxClaim           string `q:"outbox-claim"`
+	OutboxFinish          string `q:"outbox-finish"`
+	OutboxAttemptInsert   string `q:"outbox-attempt-insert"`
+	OutboxAttempts        string `q:"outbox-attempts"`
+	OutboxNotification    string `q:"outbox-notification-insert"`
+	OutboxTargetCustomer  string `q:"outbox-target-customer"`
+	OutboxTargetUser      string `q:"outbox-target-user"`
+	OutboxRateTake        string `q:"outbox-rate-take"`
+	OutboxRatePrune       string `q:"outbox-rate-prune"`
+	OutboxTemplates       string `q:"outbox-templates"`
+	OutboxTemplateInsert  string `q:"outbox-template-insert"`
+	OutboxTemplateUpdate  string `q:"outbox-template-update"`
+	OutboxTemplateVersion string `q:"outbox-template-version"`
+	OutboxConfig          string `q:"outbox-config"`
+	OutboxConfigInsert    string `q:"outbox-config-insert"`
+	OutboxConfigUpdate    string `q:"outbox-config-update"`
+	OutboxConfigVersion   string `q:"outbox-config-version"`
+	OutboxSecretInsert    string `q:"outbox-secret-insert"`
+	OutboxSecret          string `q:"outbox-secret"`
+	OutboxState           string `q:"outbox-state"`
+	OutboxSetStatus       string `q:"outbox-set-status"`
+	OutboxConsent         string `q:"outbox-customer-consent"`
+	OutboxConsentUpdate   string `q:"outbox-customer-consent-update"`
+	OutboxCustomersMobile string `q:"outbox-customers-by-mobile"`
+	OutboxCustomerName    string `q:"outbox-customer-name"`
+	OutboxUserExists      string `q:"outbox-user-exists"`
 }
 
 // enqueueMessageTx queues m in the caller's transaction, so the message

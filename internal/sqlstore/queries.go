@@ -36,6 +36,10 @@ type queries struct {
 	duplicateQueries
 	exportQueries
 	outboxQueries
+	jobQueries
+	appointmentQueries
+	careQueries
+	renewalQueries
 }
 
 // parseQueryFile reads "-- name: x" blocks from a .sql file.

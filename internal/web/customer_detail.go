@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/appointment"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/response"
@@ -37,8 +38,11 @@ type customerView struct {
 	Transactions []customer.Transaction
 	Interactions []customer.Interaction
 	Tasks        []task.Task // open tasks, shown with the interactions
-	Transfers    []customer.Transfer
-	History      []historyItem
+	// Appointments of the customer: upcoming (open, start ahead) and past.
+	Upcoming, PastAppointments []appointment.Appointment
+	aptLoc                     *time.Location
+	Transfers                  []customer.Transfer
+	History                    []historyItem
 	// Revealed holds values shown once after a reveal, by field (and
 	// "account:<holding id>").
 	Revealed map[string]string
@@ -181,6 +185,9 @@ func (h *Handler) loadCustomerView(ctx context.Context, r *http.Request, id guan
 		if v.Tasks, err = h.app.Tasks.List(ctx, a, task.ListQuery{CustomerID: id, Limit: 50}); err != nil {
 			return nil, err
 		}
+	}
+	if err := h.customerAppointments(r, v, id); err != nil {
+		return nil, err
 	}
 	if v.Transfers, err = h.app.Customers.Transfers(ctx, a, id); err != nil {
 		return nil, err
@@ -368,3 +375,37 @@ func (v *customerView) SelectedHolding(id guanxi.ID) bool {
 
 // TransactionKinds lists transaction kinds for the form.
 func (v *customerView) TransactionKinds() []string { return customer.TransactionKinds }
+
+// customerAppointments fills the appointments block: the open ones still
+// ahead and the last 20 others.
+func (h *Handler) customerAppointments(r *http.Request, v *customerView, id guanxi.ID) error {
+	as := h.app.Appointments
+	if as == nil {
+		return nil
+	}
+	v.aptLoc = as.Location()
+	list, err := as.List(r.Context(), actor(r), appointment.ListQuery{CustomerID: id, Limit: 500})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, ap := range list {
+		if appointment.Open(ap.Status) && ap.StartsAt.After(now) {
+			v.Upcoming = append(v.Upcoming, ap)
+		}
+	}
+	for i := len(list) - 1; i >= 0 && len(v.PastAppointments) < 20; i-- {
+		if ap := list[i]; !(appointment.Open(ap.Status) && ap.StartsAt.After(now)) {
+			v.PastAppointments = append(v.PastAppointments, ap)
+		}
+	}
+	return nil
+}
+
+// AptTime formats an appointment time in the slots' time zone.
+func (v *customerView) AptTime(t time.Time) string {
+	if v.aptLoc == nil {
+		return v.Time(t)
+	}
+	return t.In(v.aptLoc).Format("2006-01-02 15:04")
+}

@@ -19,6 +19,26 @@ import (
 // answer comes from the scope or permission check and not from validation.
 // A new {id} route without an entry fails the test.
 var webScopeForm = map[string]url.Values{
+	// Care rules (care.go): no rule carries the customer's id.
+	"GET /care/rules/{id}":         nil,
+	"POST /care/rules/{id}":        {"version": {"1"}, "name": {"x"}, "kind": {"birthday"}, "channel": {"none"}, "create_task": {"1"}},
+	"POST /care/rules/{id}/delete": {"version": {"1"}},
+	"POST /care/rules/{id}/run":    nil,
+	"POST /admin/jobs/{id}/retry":  {"version": {"1"}},
+	// The outbox (outbox.go).
+	"GET /outbox/{id}":                           nil,
+	"POST /outbox/{id}/cancel":                   {"version": {"1"}},
+	"POST /outbox/{id}/retry":                    {"version": {"1"}},
+	"GET /appointments/{id}":                     nil,
+	"POST /appointments/{id}/reschedule":         {"version": {"1"}, "starts_at": {"2030-01-07T10:00"}},
+	"POST /appointments/{id}/confirm":            {"version": {"1"}},
+	"POST /appointments/{id}/arrive":             {"version": {"1"}, "gift": {"1"}},
+	"POST /appointments/{id}/no-show":            {"version": {"1"}},
+	"POST /appointments/{id}/cancel":             {"version": {"1"}, "reason": {"x"}},
+	"GET /renewals/holdings/{id}":                nil,
+	"POST /renewals/holdings/{id}":               {"outcome": {"renewed"}, "new_due_on": {"2030-01-01"}},
+	"GET /renewals/{id}":                         nil,
+	"POST /renewals/{id}":                        {"version": {"1"}, "outcome": {"renewed"}, "new_due_on": {"2030-01-01"}},
 	"GET /customers/{id}":                        nil,
 	"GET /customers/{id}/edit":                   nil,
 	"POST /customers/{id}":                       {"version": {"1"}, "kind": {"person"}, "name": {"改名"}, "stage": {"customer"}},

@@ -28,7 +28,10 @@ CREATE TABLE outbox_messages (
     sent_at         TIMESTAMP,
     created_at      TIMESTAMP NOT NULL,
     updated_at      TIMESTAMP NOT NULL,
-    version         INTEGER NOT NULL DEFAULT 1
+    version         INTEGER NOT NULL DEFAULT 1,
+    -- The text as rendered at send time, for the detail page.
+    subject         TEXT NOT NULL DEFAULT '',
+    body            TEXT NOT NULL DEFAULT ''
 );
 -- Due work: the dispatcher scans queued and failed rows by next attempt.
 CREATE INDEX outbox_due ON outbox_messages(next_attempt_at, id) WHERE status IN ('queued','failed','sending');
@@ -36,5 +39,59 @@ CREATE INDEX outbox_customer ON outbox_messages(customer_id, id);
 CREATE INDEX outbox_ref ON outbox_messages(ref_kind, ref_id) WHERE ref_id IS NOT NULL;
 CREATE INDEX outbox_status ON outbox_messages(status, id);
 
+-- One row per try at sending, written with the result of the try.
+CREATE TABLE outbox_attempts (
+    id          INTEGER PRIMARY KEY,
+    message_id  INTEGER NOT NULL REFERENCES outbox_messages(id),
+    n           INTEGER NOT NULL,
+    at          TIMESTAMP NOT NULL,
+    outcome     TEXT NOT NULL,
+    error       TEXT NOT NULL DEFAULT '',
+    provider_id TEXT NOT NULL DEFAULT '',
+    claimed_by  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_attempts_message ON outbox_attempts(message_id, id);
+
+-- Edited templates; a key without a row uses its built-in text (Go).
+CREATE TABLE outbox_templates (
+    key        TEXT NOT NULL,
+    locale     TEXT NOT NULL CHECK (locale IN ('zh-CN','en')),
+    subject    TEXT NOT NULL DEFAULT '',
+    body       TEXT NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (key, locale)
+);
+
+-- Channel settings as one JSON document (SMTP password and SMS signing
+-- secret included; surfaces never show them).
+CREATE TABLE outbox_config (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    config     TEXT NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1,
+    updated_at TIMESTAMP NOT NULL
+);
+
+-- Per-channel send counts per minute, shared by every instance: a send
+-- takes a slot with one guarded upsert.
+CREATE TABLE outbox_rate (
+    channel      TEXT NOT NULL,
+    window_start TIMESTAMP NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (channel, window_start)
+);
+
+-- Secrets generated at first use (the unsubscribe link key).
+CREATE TABLE outbox_secrets (
+    name       TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
 -- +goose Down
+DROP TABLE outbox_secrets;
+DROP TABLE outbox_rate;
+DROP TABLE outbox_config;
+DROP TABLE outbox_templates;
+DROP TABLE outbox_attempts;
 DROP TABLE outbox_messages;

@@ -1,0 +1,11 @@
+-- name: outbox-claim
+-- One due message: queued, failed and due, or sending with a lapsed lease.
+-- SKIP LOCKED lets instances claim different rows at once; FOR UPDATE
+-- re-checks the conditions on the latest version of the row.
+UPDATE outbox_messages SET status = 'sending', attempts = attempts + 1, claimed_until = ?, claimed_by = ?,
+    updated_at = ?, version = version + 1
+WHERE id = (SELECT id FROM outbox_messages
+    WHERE status IN ('queued','failed','sending') AND next_attempt_at <= ?
+      AND (claimed_until IS NULL OR claimed_until < ?)
+    ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING id
