@@ -73,6 +73,7 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	report := fs.String("report", "", "error report path (.csv or .xlsx; default next to the file)")
 	lang := fs.String("lang", "", "language of messages and the report (default the user's)")
 	batch := fs.Int("batch", 0, "rows per write transaction (tuning; default 2000)")
+	deferAt := fs.Int64("defer-tokens-at", 0, "imports of at least this many rows build the search index at the end (tuning; default 20000)")
 	lease := fs.Duration("lease", 0, "how long a stopped run holds the import before another may resume it (tuning; default 15s)")
 	rest := args[1:]
 	var file string
@@ -101,6 +102,9 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	cli := &importCLI{a: a, imp: a.Imports, out: stdout, report: *report}
 	if *batch > 0 {
 		cli.imp.Batch = *batch
+	}
+	if *deferAt > 0 {
+		cli.imp.DeferTokensAt = *deferAt
 	}
 	if *lease > 0 {
 		cli.imp.Lease = *lease
