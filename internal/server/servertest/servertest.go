@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -47,8 +48,7 @@ func New(t testing.TB, s *sqlstore.Store) *Env {
 	ctx := context.Background()
 	// Cheap hashing keeps each environment fast; production parameters are
 	// tested in the auth package.
-	a, err := wire.App(ctx, s, wire.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Version: "test", HashParams: auth.CheapParams()})
+	a, err := wire.App(ctx, s, wire.Options{Log: testLogger(t), Version: "test", HashParams: auth.CheapParams()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,3 +165,20 @@ func (e *Env) Customer(t testing.TB, username, name, mobile string) customer.Cus
 
 // String is a convenience for error messages.
 func (e *Env) String() string { return fmt.Sprintf("servertest.Env(%s)", e.URL) }
+
+// testLogger discards logs, unless GUANXI_TEST_LOG_FILE names a file: then
+// every log line of every environment, at debug level (one line per
+// request), is appended there, and CI checks the whole run's logs for
+// personal data (.ci/run).
+func testLogger(t testing.TB) *slog.Logger {
+	path := os.Getenv("GUANXI_TEST_LOG_FILE")
+	if path == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatalf("GUANXI_TEST_LOG_FILE: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
