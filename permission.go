@@ -44,6 +44,11 @@ const (
 	PermCareReport  Permission = "care.report"  // appointment success, care completion and renewal analysis
 	PermMessageRead Permission = "message.read" // the outbox: every message and its delivery status
 	PermJobsAdmin   Permission = "jobs.admin"   // the background job queue: list, retry
+
+	// Personal-data rights (PIPL 44–47): a subject's export (DSAR), erasure
+	// or anonymisation, legal holds and retention rules. The breach query
+	// ("whom did user U read or export") needs audit.read.
+	PermPrivacyAdmin Permission = "privacy.admin"
 )
 
 var rolePerms = map[Role][]Permission{
@@ -52,7 +57,7 @@ var rolePerms = map[Role][]Permission{
 		PermAuditRead, PermUserAdmin, PermOrgAdmin, PermSettingsAdmin, PermFieldAdmin,
 		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview,
 		PermImport, PermImportUndo, PermExport, PermCustomerMerge,
-		PermCareAdmin, PermCareReport, PermMessageRead, PermJobsAdmin, PermSelf},
+		PermCareAdmin, PermCareReport, PermMessageRead, PermJobsAdmin, PermPrivacyAdmin, PermSelf},
 	RoleManager: {PermCustomerRead, PermCustomerWrite, PermCustomerDelete, PermCustomerTransfer,
 		PermRevealIDNumber, PermRevealPhone, PermRevealAccount,
 		PermTicketRead, PermTicketWrite, PermTicketManage, PermSurveyAdmin, PermWorkReview,

@@ -63,6 +63,22 @@ const (
 	ActionRenewal     = "renewal.outcome"
 )
 
+// Actions of personal-data rights, second factors and audit protection.
+const (
+	ActionConsentGrant    = "consent.grant"    // a ledger row granting a purpose on a channel
+	ActionConsentWithdraw = "consent.withdraw" // a ledger row withdrawing it
+	ActionDSARExport      = "dsar.export"      // everything held about one customer, exported
+	ActionErase           = "privacy.erase"   // erasure or anonymisation of one customer
+	ActionLegalHold       = "legal_hold"       // a legal hold set or released
+	ActionRetentionRule   = "retention.rule"   // a retention rule created, changed or removed
+	ActionRetentionRun    = "retention.run"    // a retention run purged or anonymised records
+	ActionBreachQuery     = "audit.breach_query"
+	ActionMFAEnroll       = "mfa.enroll"
+	ActionMFADisable      = "mfa.disable"
+	ActionMFAFailed       = "mfa.failed"    // a wrong or replayed second-factor code
+	ActionAuditProtect    = "audit.protect" // a refused attempt to delete audit rows or shorten their retention
+)
+
 // Actions lists every action, for filters in the UI.
 var Actions = []string{ActionCreate, ActionUpdate, ActionDelete, ActionRestore, ActionTransfer,
 	ActionReveal, ActionExport, ActionLogin, ActionLoginFailed, ActionLockout, ActionLogout,
@@ -71,7 +87,10 @@ var Actions = []string{ActionCreate, ActionUpdate, ActionDelete, ActionRestore, 
 	ActionOrgChange, ActionFieldChange, ActionDenied,
 	ActionImportStart, ActionImportFinish, ActionImportCancel, ActionImportUndo, ActionImportFail,
 	ActionDupScan, ActionDupDismiss, ActionMerge,
-	ActionJobRetry, ActionCareRun, ActionUnsubscribe, ActionMessageSend, ActionAppointment, ActionRenewal}
+	ActionJobRetry, ActionCareRun, ActionUnsubscribe, ActionMessageSend, ActionAppointment, ActionRenewal,
+	ActionConsentGrant, ActionConsentWithdraw, ActionDSARExport, ActionErase, ActionLegalHold,
+	ActionRetentionRule, ActionRetentionRun, ActionBreachQuery, ActionMFAEnroll, ActionMFADisable,
+	ActionMFAFailed, ActionAuditProtect}
 
 // Entry is one audit row.
 type Entry struct {
