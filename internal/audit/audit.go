@@ -68,7 +68,7 @@ const (
 	ActionConsentGrant    = "consent.grant"    // a ledger row granting a purpose on a channel
 	ActionConsentWithdraw = "consent.withdraw" // a ledger row withdrawing it
 	ActionDSARExport      = "dsar.export"      // everything held about one customer, exported
-	ActionErase           = "privacy.erase"   // erasure or anonymisation of one customer
+	ActionErase           = "privacy.erase"    // erasure or anonymisation of one customer
 	ActionLegalHold       = "legal_hold"       // a legal hold set or released
 	ActionRetentionRule   = "retention.rule"   // a retention rule created, changed or removed
 	ActionRetentionRun    = "retention.run"    // a retention run purged or anonymised records
