@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 )
 
@@ -45,7 +47,7 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		return fmt.Errorf("backup: %w", err)
 	}
-	path, err := backupOnce(ctx, c, *out, *dir, *keep, *pgDump)
+	path, err := backupAs(ctx, privacyActor(getenv), c, *out, *dir, *keep, *pgDump)
 	if err != nil {
 		return err
 	}
@@ -57,8 +59,17 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-// backupOnce writes one backup and rotates the folder; it returns the file.
+// backupOnce is serve's scheduled backup, audited as the system actor
+// "backup-schedule".
 func backupOnce(ctx context.Context, c config, out, dir string, keep int, pgDump string) (string, error) {
+	return backupAs(ctx, guanxi.SystemActor("backup-schedule"), c, out, dir, keep, pgDump)
+}
+
+// backupAs writes one backup and rotates the folder; it returns the file.
+// The attempt is audited as a (TESTPLAN E1) in the database backed up, once
+// the snapshot is taken, so the row is in the next backup: object the file
+// name, outcome ok or failed. A backup whose row cannot be written fails.
+func backupAs(ctx context.Context, a guanxi.Actor, c config, out, dir string, keep int, pgDump string) (string, error) {
 	pg := sqlstore.IsPostgresDSN(c.dsn())
 	if out == "" {
 		if dir == "" {
@@ -76,30 +87,31 @@ func backupOnce(ctx context.Context, c config, out, dir string, keep int, pgDump
 	if _, err := os.Stat(out); err == nil {
 		return "", fmt.Errorf("backup: %s already exists", out)
 	}
+	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{})
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
 	if pg {
-		bin, err := exec.LookPath(pgDump)
-		if err != nil {
-			return "", fmt.Errorf("backup: pg_dump not found (install the PostgreSQL client): %w", err)
-		}
-		tmp := out + ".part"
-		cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file", tmp, "--dbname", c.dsn())
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			os.Remove(tmp)
-			return "", fmt.Errorf("backup: pg_dump: %v: %s", err, strings.TrimSpace(string(msg)))
-		}
-		if err := os.Rename(tmp, out); err != nil {
-			return "", err
-		}
+		err = pgDumpTo(ctx, c.dsn(), out, pgDump)
 	} else {
-		s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{})
-		if err != nil {
-			return "", err
-		}
 		err = s.BackupSQLite(ctx, out)
-		s.Close()
-		if err != nil {
-			return "", err
+	}
+	e := audit.New(a, audit.ActionBackup, "backup", 0, map[string]any{"file": filepath.Base(out)})
+	if err != nil {
+		e = e.Failed("failed")
+	}
+	// Recorded even when ctx ended the backup (serve shutting down).
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if aerr := s.Audit(actx, e); aerr != nil {
+		if err == nil {
+			err = fmt.Errorf("backup: %s written, but its audit row was not: %w", out, aerr)
 		}
+		return "", err
+	}
+	if err != nil {
+		return "", err
 	}
 	if keep > 0 && dir != "" {
 		if err := rotateBackups(dir, keep); err != nil {
@@ -107,6 +119,22 @@ func backupOnce(ctx context.Context, c config, out, dir string, keep int, pgDump
 		}
 	}
 	return out, nil
+}
+
+// pgDumpTo writes a pg_dump custom-format archive of dsn to out, through a
+// temporary name so a failed dump leaves no file under the final one.
+func pgDumpTo(ctx context.Context, dsn, out, pgDump string) error {
+	bin, err := exec.LookPath(pgDump)
+	if err != nil {
+		return fmt.Errorf("backup: pg_dump not found (install the PostgreSQL client): %w", err)
+	}
+	tmp := out + ".part"
+	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file", tmp, "--dbname", dsn)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup: pg_dump: %v: %s", err, strings.TrimSpace(string(msg)))
+	}
+	return os.Rename(tmp, out)
 }
 
 // rotateBackups removes the oldest dated backups in dir beyond keep (the
@@ -176,11 +204,20 @@ func cmdRestore(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer s.Close()
 	broken, checked, err := s.VerifyAudit(ctx)
+	if err == nil && broken != 0 {
+		err = fmt.Errorf("restore: the audit chain of the restored database is broken at seq %d", broken)
+	}
+	// The restore is audited in the restored database, after the chain it
+	// brought checked out, by the OS user who ran it (TESTPLAN E1).
+	e := audit.New(privacyActor(getenv), audit.ActionBackupRestore, "backup", 0, map[string]any{"file": filepath.Base(*from)})
+	if err != nil {
+		e = e.Failed("failed")
+	}
+	if aerr := s.Audit(ctx, e); aerr != nil && err == nil {
+		err = fmt.Errorf("restore: restored, but its audit row was not written: %w", aerr)
+	}
 	if err != nil {
 		return err
-	}
-	if broken != 0 {
-		return fmt.Errorf("restore: the audit chain of the restored database is broken at seq %d", broken)
 	}
 	counts, err := s.TableCounts(ctx)
 	if err != nil {

@@ -55,6 +55,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer s.Close()
+	defer a.Access.Close() // the exported customers' access rows, before the store closes
 	actor := guanxi.SystemActor("cli")
 	actor.Lang = i18n.Default
 	if *as != "" {

@@ -30,12 +30,16 @@ Usage:
   guanxi migrate [--data DIR | --db DSN]
   guanxi demo [--customers N] [--seed S] [--data DIR | --db DSN]
   guanxi user create --username NAME --name NAME --role ROLE [--unit ID] [--password-stdin]
+  guanxi user mfa-reset USERNAME                        remove a user's second factor (audited)
   guanxi token create --user NAME [--name LABEL]
   guanxi audit verify
-  guanxi bench [--customers N] [--out docs/perf.md]
+  guanxi audit breach --user U --from T1 --to T2 [--format text|csv]   customers a user read, listed, searched, exported
+  guanxi bench [--customers N | --db FILE] [--sections api,import,pg] [--pg DSN] [--smoke] [--out FILE]
   guanxi bench import [--quick | --rows N] [--rounds R] [--pg DSN] [--out FILE] [--cpuprofile FILE]
   guanxi import customers|contacts|holdings|transactions|interactions FILE [--mapping NAME] [--mode upsert --key phone] [--dry-run] [--as USERNAME]
   guanxi export customers --out FILE.xlsx|.csv [--q TEXT] [--filter JSON] [--as USERNAME] [--unmasked --reason TEXT]
+  guanxi privacy export --customer NUMBER --format json|csv --out FILE   personal-data copy (PIPL 45)
+  guanxi privacy erase --customer NUMBER --reason REASON                  anonymise a customer (PIPL 47)
   guanxi backup [--out FILE | --dir DIR] [--keep N]     online backup (SQLite VACUUM INTO, PostgreSQL pg_dump)
   guanxi restore --from FILE                            restore into a clean data folder or an empty database
   guanxi version
@@ -70,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdImport(ctx, args, getenv, stdout)
 	case "export":
 		return cmdExport(ctx, args, getenv, stdout)
+	case "privacy":
+		return cmdPrivacy(ctx, args, getenv, stdout)
 	case "backup":
 		return cmdBackup(ctx, args, getenv, stdout)
 	case "restore":

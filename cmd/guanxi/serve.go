@@ -13,8 +13,17 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi/internal/app"
+	"github.com/guanxi-crm/guanxi/internal/server"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
+	"github.com/guanxi-crm/guanxi/internal/wire"
 )
+
+// envDuration reads a duration variable; a malformed one is reported by
+// the caller, and counts as unset here.
+func envDuration(getenv func(string) string, k string) time.Duration {
+	d, _ := time.ParseDuration(getenv(k))
+	return d
+}
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	var c config
@@ -24,10 +33,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.DemoCustomers, "demo-customers", 10000, "customers for --demo")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed for --demo")
 	fs.BoolVar(&c.BehindTLS, "tls-proxy", envBool(getenv, "GUANXI_TLS_PROXY"), "served over HTTPS by a proxy: Secure cookies, HSTS")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool(getenv, "GUANXI_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool(getenv, "GUANXI_TRUST_PROXY"), "take the client address from the last X-Forwarded-For entry (the one the proxy appends)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", envInt(getenv, "GUANXI_MAX_IN_FLIGHT"), "requests served at once; the excess gets 503 (default 256, -1: no limit)")
 	fs.IntVar(&c.MaxHeavy, "max-heavy", envInt(getenv, "GUANXI_MAX_HEAVY"), "imports, exports and reports served at once (default 4, -1: no limit)")
 	fs.IntVar(&c.RatePerUser, "rate-limit-user", envInt(getenv, "GUANXI_RATE_LIMIT_USER"), "requests per second per user or address; the excess gets 429 (default 100, -1: no limit)")
+	deadline := fs.Duration("request-deadline", envDuration(getenv, "GUANXI_REQUEST_DEADLINE"), "longest an everyday request may run before its SQL is stopped and it gets 503 (default 10s, -1s: none)")
+	heavyDeadline := fs.Duration("heavy-deadline", envDuration(getenv, "GUANXI_HEAVY_DEADLINE"), "the same for imports, exports and reports (default 60s, -1s: none)")
 	backupEvery := fs.String("backup-every", getenv("GUANXI_BACKUP_EVERY"), "write a backup this often (e.g. 24h; empty: off); on PostgreSQL set it on one instance")
 	backupDir := fs.String("backup-dir", getenv("GUANXI_BACKUP_DIR"), "folder of scheduled backups (default DATA/backups)")
 	backupKeep := fs.Int("backup-keep", 7, "scheduled backups to keep")
@@ -38,6 +49,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		if v := getenv(k); v != "" {
 			if _, err := strconv.Atoi(v); err != nil {
 				return fmt.Errorf("%s=%q: want a whole number", k, v)
+			}
+		}
+	}
+	for _, k := range []string{"GUANXI_REQUEST_DEADLINE", "GUANXI_HEAVY_DEADLINE"} {
+		if v := getenv(k); v != "" {
+			if _, err := time.ParseDuration(v); err != nil {
+				return fmt.Errorf("%s=%q: want a duration such as 10s", k, v)
 			}
 		}
 	}
@@ -59,6 +77,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Runs before s.Close (defers run last-in first-out): the access log's
+	// buffered rows reach the database on shutdown.
+	defer func() {
+		if err := a.Access.Close(); err != nil {
+			log.Error("access log flush at shutdown", "err", err)
+		}
+	}()
 	if c.Demo {
 		if err := loadDemoWithActivity(ctx, s, a, c.DemoCustomers, c.Seed, stdout); err != nil {
 			return err
@@ -74,7 +99,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("create the first administrator: %w", err)
 	}
-	h, err := handler(a, c)
+	h, err := wire.Handler(a, server.Config{BehindTLS: c.BehindTLS, TrustProxy: c.TrustProxy,
+		Limits: server.Limits{InFlight: c.MaxInFlight, Heavy: c.MaxHeavy, PerUser: c.RatePerUser,
+			Deadline: *deadline, HeavyDeadline: *heavyDeadline}})
 	if err != nil {
 		return err
 	}

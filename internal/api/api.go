@@ -29,9 +29,10 @@ var errorModelOnce sync.Once
 // the idempotency layer) and the OpenAPI document.
 func Mount(mux *http.ServeMux, a *app.App) {
 	inner, _ := New(a)
-	// Unknown API paths answer a problem document too, not the mux's text.
+	// Unknown API paths answer a problem document too, not the mux's text;
+	// a known path with another method answers 405 with Allow.
 	inner.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, problemOf(r.Context(), a.I18n, guanxi.NotFound("error.not_found")))
+		notFoundOrMethod(inner, a.I18n, w, r)
 	})
 	mux.Handle("/api/", idempotent(a, inner))
 }
@@ -46,8 +47,15 @@ func New(a *app.App) (*http.ServeMux, huma.API) {
 // build returns the mux, the huma API and the route table.
 func build(a *app.App) (*http.ServeMux, huma.API, *Handler) {
 	// huma builds its own validation errors through a package variable; we
-	// point it, once, at our problem type so they are localised too.
-	errorModelOnce.Do(func() { huma.NewErrorWithContext = newHumaError })
+	// point it, once, at our problem type so they are localised too. Strict
+	// casing (also a package variable): encoding/json matches keys without
+	// regard to case, so {"NAME":"x"} would set name while a proxy, a log or
+	// a WAF sees another key (TESTPLAN C1, A5); every key not spelled as
+	// declared is an unexpected property (400).
+	errorModelOnce.Do(func() {
+		huma.NewErrorWithContext = newHumaError
+		huma.ValidateStrictCasing = true
+	})
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Guanxi API", a.Version)
 	cfg.OpenAPIPath = "/api/openapi"

@@ -182,6 +182,7 @@ func (h *Handler) importRoutes(api humaAPI) {
 		Errors:          []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge},
 		MaxBodyBytes:    bulk.DefaultMaxFileSize + 1<<20,
 		BodyReadTimeout: -1,
+		Middlewares:     h.auditDenied(r),
 	}, func(ctx context.Context, in *importUploadIn) (*importOne, error) {
 		a, err := actor(ctx)
 		if err == nil && !a.Can(perm) {

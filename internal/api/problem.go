@@ -185,3 +185,28 @@ func newHumaError(hctx huma.Context, status int, msg string, errs ...error) huma
 }
 
 type bundleKey struct{}
+
+// notFoundOrMethod answers a request no operation took: 405 with Allow when
+// the path exists under other methods (RFC 9110 §15.5.6), else 404. mux is
+// the API's own mux, whose catch-all pattern "/api/" is skipped.
+func notFoundOrMethod(mux *http.ServeMux, b *i18n.Bundle, w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, pattern := mux.Handler(r2); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		writeProblem(w, problemOf(r.Context(), b, guanxi.NotFound("error.not_found")))
+		return
+	}
+	lang := langOf(r.Context(), b, r.Header.Get("Accept-Language"))
+	title := "error.method"
+	if b != nil {
+		title = b.T(lang, title, nil)
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeProblem(w, &Problem{Title: title, Status: http.StatusMethodNotAllowed, Key: "error.method"})
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/audit"
 )
 
 // Route is one operation with the permission it needs ("" = public).
@@ -29,6 +30,7 @@ func register[I, O any](api huma.API, h *Handler, r Route, summary string, fn fu
 	if r.Method == http.MethodPost {
 		op.DefaultStatus = http.StatusCreated
 	}
+	op.Middlewares = h.auditDenied(r)
 	huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
 		var a guanxi.Actor
 		if !r.Public {
@@ -47,6 +49,44 @@ func register[I, O any](api huma.API, h *Handler, r Route, summary string, fn fu
 		return out, nil
 	})
 }
+
+// auditDenied is every operation's middleware: a 403 answered to a
+// signed-in caller, whether the route's permission or a check in a service
+// refused it, writes one access_denied audit row (TESTPLAN E1) before the
+// status goes out. audit.Service.Denied throttles repeats.
+func (h *Handler) auditDenied(r Route) huma.Middlewares {
+	return huma.Middlewares{func(hc huma.Context, next func(huma.Context)) {
+		next(&deniedContext{humaCtx: hc, h: h, r: r})
+	}}
+}
+
+// deniedContext sees the status the operation answers with.
+type deniedContext struct {
+	humaCtx
+	h    *Handler
+	r    Route
+	done bool
+}
+
+func (c *deniedContext) SetStatus(code int) {
+	if code == http.StatusForbidden && !c.done && c.h.app.Audit != nil {
+		c.done = true
+		ctx := c.humaCtx.Context()
+		if a, ok := guanxi.ActorFrom(ctx); ok && (a.UserID != 0 || a.System) {
+			d := audit.Denial{Surface: "api", Method: c.r.Method, Route: c.r.Path, Path: c.URL().Path}
+			if c.r.Perm != "" && !a.Can(c.r.Perm) {
+				d.Perm = c.r.Perm
+			}
+			if err := c.h.app.Audit.Denied(ctx, a, d); err != nil && c.h.app.Log != nil {
+				c.h.app.Log.ErrorContext(ctx, "audit access denied", "route", c.r.Path, "err", err)
+			}
+		}
+	}
+	c.humaCtx.SetStatus(code)
+}
+
+// humaCtx names the embedded context apart from its Context method.
+type humaCtx huma.Context
 
 func tagOf(path string) string {
 	// /api/v1/<tag>/...

@@ -20,4 +20,8 @@ func (h *Handler) routes(api humaAPI) {
 	h.careRoutes(api)
 	h.appointmentRoutes(api)
 	h.renewalRoutes(api)
+	h.consentRoutes(api)
+	h.retentionRoutes(api)
+	h.privacyRoutes(api, h.app.Privacy)
+	h.breachRoutes(api)
 }

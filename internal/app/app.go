@@ -10,17 +10,21 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/accesslog"
 	"github.com/guanxi-crm/guanxi/internal/appointment"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/auth"
 	"github.com/guanxi-crm/guanxi/internal/bulk"
 	"github.com/guanxi-crm/guanxi/internal/care"
+	"github.com/guanxi-crm/guanxi/internal/consent"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
 	"github.com/guanxi-crm/guanxi/internal/jobs"
 	"github.com/guanxi-crm/guanxi/internal/notify"
 	"github.com/guanxi-crm/guanxi/internal/outbox"
+	"github.com/guanxi-crm/guanxi/internal/privacy"
 	"github.com/guanxi-crm/guanxi/internal/renewal"
+	"github.com/guanxi-crm/guanxi/internal/retention"
 	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/staff"
 	"github.com/guanxi-crm/guanxi/internal/survey"
@@ -71,6 +75,20 @@ type App struct {
 	Care         *care.Service
 	Appointments *appointment.Service
 	Renewals     *renewal.Service
+
+	// Privacy answers data subjects' rights (PIPL 44–47): export, erasure
+	// and legal holds. Consent is the per-purpose consent ledger; Retention
+	// anonymises customers past the retention rules.
+	Privacy   *privacy.Service
+	Consent   *consent.Service
+	Retention *retention.Service
+
+	// Access buffers the customer access log (who read, listed, searched
+	// or exported whom); Breach answers auditors from it; AuditRetention
+	// keeps the audit and access logs for at least the legal minimum.
+	Access         *accesslog.Log
+	Breach         *accesslog.Breach
+	AuditRetention *accesslog.Retention
 }
 
 // Periodic is background work run every Every by each serving instance.

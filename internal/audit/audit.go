@@ -79,6 +79,13 @@ const (
 	ActionAuditProtect    = "audit.protect" // a refused attempt to delete audit rows or shorten their retention
 )
 
+// Actions of operations (guanxi backup and restore). A restore of a backup
+// is not ActionRestore, which brings a customer back from the trash.
+const (
+	ActionBackup        = "backup"         // a backup written (by hand or on schedule), or failed
+	ActionBackupRestore = "backup.restore" // a backup restored, recorded in the restored database
+)
+
 // Actions lists every action, for filters in the UI.
 var Actions = []string{ActionCreate, ActionUpdate, ActionDelete, ActionRestore, ActionTransfer,
 	ActionReveal, ActionExport, ActionLogin, ActionLoginFailed, ActionLockout, ActionLogout,
@@ -90,7 +97,7 @@ var Actions = []string{ActionCreate, ActionUpdate, ActionDelete, ActionRestore, 
 	ActionJobRetry, ActionCareRun, ActionUnsubscribe, ActionMessageSend, ActionAppointment, ActionRenewal,
 	ActionConsentGrant, ActionConsentWithdraw, ActionDSARExport, ActionErase, ActionLegalHold,
 	ActionRetentionRule, ActionRetentionRun, ActionBreachQuery, ActionMFAEnroll, ActionMFADisable,
-	ActionMFAFailed, ActionAuditProtect}
+	ActionMFAFailed, ActionAuditProtect, ActionBackup, ActionBackupRestore}
 
 // Entry is one audit row.
 type Entry struct {

@@ -28,6 +28,8 @@ type Store interface {
 // Service lets auditors read, export and verify the log.
 type Service struct {
 	Store Store
+	// denials throttles access_denied rows (denied.go).
+	denials denialThrottle
 }
 
 // List returns a page of entries, newest first; it needs audit.read.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
+	"github.com/guanxi-crm/guanxi/internal/ratelimit"
 	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/staff"
 )
@@ -46,6 +47,8 @@ type Store interface {
 	RevokeAPIToken(ctx context.Context, id guanxi.ID, at time.Time, entry audit.Entry) error
 	TouchAPIToken(ctx context.Context, id guanxi.ID, at time.Time) error
 	Audit(ctx context.Context, entries ...audit.Entry) error
+	// Second factors: a Store that also implements MFAStore (as
+	// *sqlstore.Store does) enables them (mfa_service.go).
 }
 
 // Service is the sign-in use cases.
@@ -67,6 +70,9 @@ type Service struct {
 	// GOMAXPROCS), so a login storm queues instead of allocating 64 MiB per
 	// request.
 	MaxHashes int
+
+	// addrFails counts failed sign-ins per client address (addr_throttle.go).
+	addrFails ratelimit.Failures
 
 	semOnce   sync.Once
 	sem       chan struct{}
@@ -174,29 +180,53 @@ func (s *Service) lockout(ctx context.Context) Lockout {
 
 func errLogin() error { return guanxi.Unauthorized("auth.login_failed") }
 
-// Login checks a username and password from addr. Unknown user, wrong
+// Login signs in with a password alone. A user who has, or must enrol, a
+// second factor is refused like a wrong password: use LoginStart.
+func (s *Service) Login(ctx context.Context, username, password, addr string) (staff.User, error) {
+	u, step, err := s.LoginStart(ctx, username, password, addr)
+	if err == nil && step != LoginDone {
+		return staff.User{}, errLogin()
+	}
+	return u, err
+}
+
+// LoginStart checks a username and password from addr. Unknown user, wrong
 // password, disabled and locked accounts all give the same
 // Unauthorized("auth.login_failed"), after the same amount of hashing.
 // Failures count per username (known or not); Threshold failures within
-// the window lock it for the lockout time.
-func (s *Service) Login(ctx context.Context, username, password, addr string) (staff.User, error) {
+// the window lock it for the lockout time. Failures also count per client
+// address, whatever the username: past that threshold the address gets
+// TooMany("auth.login_throttled") before any check (addr_throttle.go).
+// With a right password it says whether a second step (mfa_service.go)
+// must follow.
+func (s *Service) LoginStart(ctx context.Context, username, password, addr string) (staff.User, LoginStep, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
+	now := s.now()
+	throttle, err := s.takeAddr(ctx, addr, now)
+	if err != nil {
+		return staff.User{}, LoginDone, err
+	}
+	defer throttle.cancel()
 	if username == "" || len(username) > 64 || !utf8.ValidString(username) {
 		if _, err := s.checkLimited(ctx, s.dummyHash(), password); err != nil {
-			return staff.User{}, err
+			return staff.User{}, LoginDone, err
 		}
-		return staff.User{}, errLogin()
+		if entries := throttle.fail("", now); len(entries) > 0 {
+			if err := s.Store.Audit(ctx, entries...); err != nil {
+				return staff.User{}, LoginDone, err
+			}
+		}
+		return staff.User{}, LoginDone, errLogin()
 	}
-	now := s.now()
 	lk := s.lockout(ctx)
 	failures, err := s.Store.LoginFailures(ctx, username, lk.Since(now))
 	if err != nil {
-		return staff.User{}, err
+		return staff.User{}, LoginDone, err
 	}
 	u, err := s.Store.UserByUsername(ctx, username)
 	known := err == nil
 	if err != nil && guanxi.KindOf(err) != guanxi.KindNotFound {
-		return staff.User{}, err
+		return staff.User{}, LoginDone, err
 	}
 	hash := s.dummyHash()
 	if known {
@@ -205,7 +235,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (s
 	// Always hash, so neither a lock nor an unknown name answers faster.
 	match, err := s.checkLimited(ctx, hash, password)
 	if err != nil {
-		return staff.User{}, err
+		return staff.User{}, LoginDone, err
 	}
 
 	failed := func(reason string) audit.Entry {
@@ -215,11 +245,11 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (s
 	}
 	if until := lk.LockedUntil(failures); now.Before(until) {
 		err := s.Store.RecordLoginAttempt(ctx, LoginAttempt{Username: username, Addr: addr, Result: AttemptLocked, At: now},
-			failed("locked"))
+			append([]audit.Entry{failed("locked")}, throttle.fail(username, now)...)...)
 		if err != nil {
-			return staff.User{}, err
+			return staff.User{}, LoginDone, err
 		}
-		return staff.User{}, errLogin()
+		return staff.User{}, LoginDone, errLogin()
 	}
 	if !known || !match || u.Disabled {
 		reason := "password"
@@ -234,24 +264,46 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (s
 			entries = append(entries, audit.New(guanxi.Actor{Username: username, Addr: addr}, audit.ActionLockout, "user", u.ID,
 				map[string]any{"username": username, "until": until.Format(time.RFC3339), "failures": lk.Threshold}))
 		}
+		entries = append(entries, throttle.fail(username, now)...)
 		err := s.Store.RecordLoginAttempt(ctx, LoginAttempt{Username: username, Addr: addr, Result: AttemptFailed, At: now}, entries...)
 		if err != nil {
-			return staff.User{}, err
+			return staff.User{}, LoginDone, err
 		}
-		return staff.User{}, errLogin()
+		return staff.User{}, LoginDone, errLogin()
 	}
-	at := LoginAttempt{Username: username, Addr: addr, Result: AttemptOK, At: now}
-	detail := map[string]any{}
+	step, err := s.secondStep(ctx, u)
+	if err != nil {
+		return staff.User{}, LoginDone, err
+	}
+	// The password was right: this name's failures from the address are
+	// forgiven, the other names' stay counted.
+	throttle.ok(username)
+	if step != LoginDone {
+		// No success is recorded yet, so the failure count runs on through
+		// the second step.
+		return u, step, nil
+	}
+	at, e := s.loginSuccess(ctx, &u, addr, now, nil)
+	if err := s.Store.RecordLoginAttempt(ctx, at, e); err != nil {
+		return staff.User{}, LoginDone, err
+	}
+	return u, LoginDone, nil
+}
+
+// loginSuccess is the attempt row and audit entry of a completed sign-in;
+// it flags an expired password on u.
+func (s *Service) loginSuccess(ctx context.Context, u *staff.User, addr string, now time.Time, detail map[string]any) (LoginAttempt, audit.Entry) {
+	at := LoginAttempt{Username: u.Username, Addr: addr, Result: AttemptOK, At: now}
+	if detail == nil {
+		detail = map[string]any{}
+	}
 	if !u.MustChangePassword && s.Policy(ctx).Expired(u.PasswordChangedAt, now) {
 		at.ExpireUserID = u.ID
 		u.MustChangePassword = true
 		u.Version++
 		detail["password_expired"] = true
 	}
-	if err := s.Store.RecordLoginAttempt(ctx, at, audit.New(u.Actor(addr), audit.ActionLogin, "user", u.ID, detail)); err != nil {
-		return staff.User{}, err
-	}
-	return u, nil
+	return at, audit.New(u.Actor(addr), audit.ActionLogin, "user", u.ID, detail)
 }
 
 // checkLimited is CheckPassword behind the sign-in concurrency limit.

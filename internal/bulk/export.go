@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/accesslog"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
@@ -146,6 +147,8 @@ type Exporter struct {
 	Keep  time.Duration
 	// ChunkSize is the size of the file pieces stored (default 1 MiB).
 	ChunkSize int
+	// Access records every exported customer (nil: not recorded).
+	Access *accesslog.Log
 }
 
 // NewExporter is the production exporter over one store.
@@ -468,7 +471,7 @@ func (e *Exporter) write(ctx context.Context, a guanxi.Actor, p exportPlan, w io
 		return 0, err
 	}
 	t := newTable(w, p.req.Format)
-	n, err := e.writeCustomers(ctx, p, defs, t, src, progress)
+	n, err := e.writeCustomers(ctx, p, defs, t, e.accessLogged(ctx, a, src), progress)
 	if err != nil {
 		return n, err
 	}

@@ -115,6 +115,7 @@ func (s *Service) SendTest(ctx context.Context, a guanxi.Actor, channel, to stri
 	if err != nil {
 		return "", err
 	}
+	s.refreshEgress(ctx)
 	snd := s.sender(cfg, channel)
 	if snd == nil {
 		return "", guanxi.Invalid(guanxi.Field("channel", "validation.enum"))

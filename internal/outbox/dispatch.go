@@ -3,7 +3,6 @@ package outbox
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 )
 
@@ -28,11 +27,7 @@ func (s *Service) sender(cfg Config, channel string) Sender {
 		return &SMTPSender{Config: cfg.SMTP}
 	case ChannelSMS:
 		if cfg.SMS.Kind == SMSHTTP {
-			cl := s.HTTPClient
-			if cl == nil {
-				cl = &http.Client{Timeout: 30 * time.Second}
-			}
-			return &HTTPSMSSender{Config: cfg.SMS, Client: cl}
+			return s.smsSender(cfg.SMS)
 		}
 		return &LogSMSSender{Log: s.log()}
 	}
@@ -48,6 +43,7 @@ func (s *Service) Dispatch(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	s.refreshEgress(ctx)
 	tpls := map[string]Template{}
 	all, err := s.templates(ctx)
 	if err != nil {

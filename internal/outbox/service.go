@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/settings"
 )
 
 // Service sends queued messages and manages templates and channels.
@@ -26,8 +27,14 @@ type Service struct {
 	// Lease is how long a claim lasts before another instance may retry
 	// the message (default 2 minutes, longer than any adapter timeout).
 	Lease time.Duration
-	// HTTPClient reaches the SMS provider (default: 30 s timeout).
+	// HTTPClient reaches the SMS provider. Leave it nil outside tests: the
+	// default client connects only through the egress filter (egress.go),
+	// a client set here is used as is.
 	HTTPClient *http.Client
+	// Settings holds the private-network allow-list of the egress filter
+	// (nil: read through Store when it keeps settings, as *sqlstore.Store
+	// does; otherwise no private network is allowed).
+	Settings *settings.Service
 	// Senders overrides the adapters per channel (tests).
 	Senders map[string]Sender
 	// Jitter returns a number in [0,1) for backoff (default crypto/rand).
@@ -35,6 +42,10 @@ type Service struct {
 
 	secrets   sync.Map // name → []byte; secrets never change once created
 	ownerOnce sync.Once
+
+	egress       Egress
+	egressOnce   sync.Once
+	egressClient *http.Client
 }
 
 // secret returns a stored secret, read once per process.

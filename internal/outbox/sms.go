@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/guanxi-crm/guanxi/internal/customer"
 )
@@ -40,7 +42,13 @@ func VerifySignature(secret string, body []byte, got string) bool {
 // idempotency key goes in the Idempotency-Key header (and {idem_key}).
 type HTTPSMSSender struct {
 	Config SMSConfig
+	// Client makes the request. Nil: a client that connects only to public
+	// addresses (or Egress's allowed networks). A client set here is used
+	// as is: only clients from Egress.Client check where they connect.
 	Client *http.Client
+	// Egress, when set, also refuses the URL's host before the request
+	// (an address it refuses, or a number in an odd notation).
+	Egress *Egress
 }
 
 // renderBody fills the body template, escaping values for the declared
@@ -91,6 +99,15 @@ func (s *HTTPSMSSender) Send(ctx context.Context, e Envelope) (string, error) {
 	if err != nil {
 		return "", Permanent(fmt.Errorf("sms: request: %w", err))
 	}
+	g := s.Egress
+	if g == nil && s.Client == nil {
+		g = &Egress{} // public addresses only
+	}
+	if g != nil {
+		if err := g.CheckURL(req.URL.Hostname()); err != nil {
+			return "", Permanent(fmt.Errorf("sms: %w", err))
+		}
+	}
 	for k, v := range s.Config.Headers {
 		req.Header.Set(k, v)
 	}
@@ -100,10 +117,22 @@ func (s *HTTPSMSSender) Send(ctx context.Context, e Envelope) (string, error) {
 	}
 	cl := s.Client
 	if cl == nil {
-		cl = http.DefaultClient
+		cl = g.Client(30 * time.Second)
+		defer cl.CloseIdleConnections()
 	}
 	resp, err := cl.Do(req)
 	if err != nil {
+		if r, ok := errRefused(err); ok {
+			// Configuration, not a passing fault: retrying cannot help.
+			// Only the address is named: the URL may carry a key.
+			return "", Permanent(fmt.Errorf("sms: %w", r))
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The message's error is shown to care.admin: leave out the
+			// URL, which may carry the provider's key.
+			return "", fmt.Errorf("sms: %s: %w", ue.Op, ue.Err)
+		}
 		return "", fmt.Errorf("sms: %w", err)
 	}
 	defer resp.Body.Close()

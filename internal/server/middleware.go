@@ -1,20 +1,26 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/app"
+	"github.com/guanxi-crm/guanxi/internal/i18n"
 )
 
 // csp allows only our own scripts and styles: no inline script, no eval, no
@@ -62,6 +68,9 @@ func takesUpload(r *http.Request) bool {
 }
 
 func limitBody(n int64, next http.Handler) http.Handler {
+	// The refusals of checkJSON come before sign-in, so in the language the
+	// caller's browser or client asks for.
+	msgs, _ := i18n.New()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := n
 		if takesUpload(r) {
@@ -72,8 +81,124 @@ func limitBody(n int64, next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)
+		if strictJSONBody(r) {
+			body, err := io.ReadAll(r.Body)
+			r.Body.Close()
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeProblem(nil, w, r, http.StatusRequestEntityTooLarge, "error.too_large", "")
+				return
+			}
+			if err != nil {
+				writeProblem(nil, w, r, http.StatusBadRequest, "error.invalid", "")
+				return
+			}
+			if key := checkJSON(body); key != "" {
+				writeBodyProblem(msgs, w, r, key)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// strictJSONBody reports whether r sends a JSON body to the API, which is
+// checked before any handler parses it (see checkJSON).
+func strictJSONBody(r *http.Request) bool {
+	if !strings.HasPrefix(r.URL.Path, "/api/") || r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return false
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return ct == "" || ct == "application/json" || strings.HasSuffix(ct, "+json")
+}
+
+// maxJSONDepth bounds nesting; no request type nests deeper than a few levels.
+const maxJSONDepth = 32
+
+// checkJSON refuses what encoding/json would accept silently: invalid
+// UTF-8 (replaced by U+FFFD), duplicate keys (the last one wins, so a
+// proxy or log and the handler can read different values) and very deep
+// nesting. It returns the message key of the problem, or "" when the body
+// is fine or is not JSON at all (the API's parser then names the error).
+func checkJSON(body []byte) string {
+	if !utf8.Valid(body) {
+		return "security.json.invalid_utf8"
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type frame struct {
+		obj    bool
+		keys   map[string]bool
+		expect bool // an object expects a key next
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "" // EOF, or a syntax error the API's parser reports
+		}
+		top := (*frame)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				if top != nil && top.obj {
+					top.expect = true
+				}
+				if len(stack) >= maxJSONDepth {
+					return "security.json.too_deep"
+				}
+				stack = append(stack, &frame{obj: v == '{', keys: map[string]bool{}, expect: v == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		case string:
+			if top != nil && top.obj && top.expect {
+				if top.keys[v] {
+					return "security.json.duplicate_key"
+				}
+				top.keys[v] = true
+				top.expect = false
+				continue
+			}
+		}
+		if top != nil && top.obj {
+			top.expect = true
+		}
+	}
+}
+
+// writeBodyProblem answers a body checkJSON refused: 400 problem+json
+// naming the body as the location, in the caller's language.
+func writeBodyProblem(b *i18n.Bundle, w http.ResponseWriter, r *http.Request, key string) {
+	title, msg := "error.invalid", key
+	if b != nil {
+		lang := b.Match(r.Header.Get("Accept-Language"))
+		title, msg = b.T(lang, title, nil), b.T(lang, key, nil)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusBadRequest)
+	type field struct {
+		Location string `json:"location"`
+		Key      string `json:"key"`
+		Message  string `json:"message"`
+	}
+	json.NewEncoder(w).Encode(struct {
+		Status int     `json:"status"`
+		Title  string  `json:"title"`
+		Key    string  `json:"key"`
+		Errors []field `json:"errors"`
+	}{http.StatusBadRequest, title, "error.invalid", []field{{"body", key, msg}}})
 }
 
 type statusWriter struct {
@@ -151,8 +276,18 @@ func correlationID() string {
 // clientAddr is the caller's IP for audit rows and rate limits.
 func clientAddr(r *http.Request, trustProxy bool) string {
 	if trustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
+		// The last entry is the one the trusted proxy appended (the peer
+		// it saw); earlier ones are whatever the client sent, so taking
+		// the first would let a client pick its address and slip past the
+		// per-address sign-in throttle and the audit's address.
+		if f := r.Header.Values("X-Forwarded-For"); len(f) > 0 {
+			last := f[len(f)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if a := strings.TrimSpace(last); a != "" {
+				return a
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
@@ -25,6 +26,10 @@ type Limits struct {
 	// PerUser caps requests per signed-in user (or, before sign-in, per
 	// client address) per second (default 100); the excess gets 429.
 	PerUser int
+	// Deadline bounds an everyday request (default 10 s), HeavyDeadline a
+	// heavy one (default 60 s); past it the request's SQL is interrupted
+	// and the caller gets 503 (see withDeadline).
+	Deadline, HeavyDeadline time.Duration
 }
 
 func (l Limits) withDefaults() Limits {
@@ -37,7 +42,17 @@ func (l Limits) withDefaults() Limits {
 		}
 		return v
 	}
-	return Limits{InFlight: def(l.InFlight, 256), Heavy: def(l.Heavy, 4), PerUser: def(l.PerUser, 100)}
+	dur := func(v, d time.Duration) time.Duration {
+		switch {
+		case v == 0:
+			return d
+		case v < 0:
+			return 0
+		}
+		return v
+	}
+	return Limits{InFlight: def(l.InFlight, 256), Heavy: def(l.Heavy, 4), PerUser: def(l.PerUser, 100),
+		Deadline: dur(l.Deadline, DefaultDeadline), HeavyDeadline: dur(l.HeavyDeadline, DefaultHeavyDeadline)}
 }
 
 // isHeavy tells the requests that read or write much more than a page:
@@ -141,4 +156,41 @@ func refuse(a *app.App, w http.ResponseWriter, r *http.Request, status int, key 
 	secs := max(1, int((wait+time.Second-1)/time.Second))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	writeProblem(a, w, r, status, key, "")
+}
+
+// isExport tells the requests that stream a file of records: export
+// downloads, .csv/.xlsx report files and the audit log export.
+func isExport(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasSuffix(p, ".csv") || strings.HasSuffix(p, ".xlsx") || p == "/api/v1/audit/export" ||
+		(strings.HasSuffix(p, "/file") && (strings.HasPrefix(p, "/exports/") || strings.HasPrefix(p, "/api/v1/exports/")))
+}
+
+// oneExportPerUser lets each signed-in user stream one export at a time
+// (TESTPLAN I5): a second one gets 429, so one person cannot take the
+// whole heavy pool. It runs after authentication.
+func oneExportPerUser(a *app.App, next http.Handler) http.Handler {
+	var mu sync.Mutex
+	running := map[guanxi.ID]bool{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		act, ok := guanxi.ActorFrom(r.Context())
+		if !ok || act.UserID == 0 || !isExport(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		busy := running[act.UserID]
+		running[act.UserID] = true
+		mu.Unlock()
+		if busy {
+			refuse(a, w, r, http.StatusTooManyRequests, "overload.export_running", 5*time.Second)
+			return
+		}
+		defer func() {
+			mu.Lock()
+			delete(running, act.UserID)
+			mu.Unlock()
+		}()
+		next.ServeHTTP(w, r)
+	})
 }

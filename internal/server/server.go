@@ -47,10 +47,12 @@ func New(a *app.App, cfg Config, surfaces ...Surface) (http.Handler, error) {
 	}
 	lim := cfg.Limits.withDefaults()
 	var h http.Handler = mux
+	h = oneExportPerUser(a, h)
 	h = throttle(a, cfg, lim, h)
 	h = authenticate(a, cfg, h)
 	h = a.Sessions.LoadAndSave(h)
 	h = limitBody(cfg.BodyLimit, h)
+	h = withDeadline(a, lim, h)
 	h = admit(a, lim, h)
 	h = crossOrigin(a, h)
 	h = securityHeaders(cfg, h)

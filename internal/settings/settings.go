@@ -22,6 +22,9 @@ const (
 	KindInt    Kind = "int"
 	KindText   Kind = "text"
 	KindChoice Kind = "choice"
+	// KindCIDRs is a list of networks (10.0.0.0/8, 192.168.1.10, fd00::/8),
+	// empty allowed; see ParseCIDRs.
+	KindCIDRs Kind = "cidrs"
 )
 
 // Def defines one setting.
@@ -65,6 +68,15 @@ const (
 	TicketTargetReopen       = "ticket.target_reopen_percent"
 	// Appointments: the success-rate target in percent (APT-05: 50% → 80%).
 	AppointmentTargetPercent = "appointment.target_percent"
+
+	// Failed sign-ins from one client address (any usernames) within the
+	// window block that address for the window (TESTPLAN B2).
+	AddrFailureThreshold     = "auth.addr_failure_threshold"
+	AddrFailureWindowMinutes = "auth.addr_failure_window_minutes"
+	// Networks the outbox's HTTP senders may reach although private,
+	// loopback or link-local (on-premises SMS gateways); empty: none
+	// (TESTPLAN C8).
+	OutboxAllowPrivateCIDRs = "outbox.allow_private_cidrs"
 )
 
 // Defs returns every defined setting in display order. It returns a fresh
@@ -76,6 +88,9 @@ func Defs() []Def {
 		{Key: LockoutWindowMinutes, Kind: KindInt, Default: "15", Min: 1, Max: 1440},
 		{Key: LockoutMinutes, Kind: KindInt, Default: "30", Min: 1, Max: 1440},
 		{Key: IdleTimeoutMinutes, Kind: KindInt, Default: "30", Min: 1, Max: 1440},
+		{Key: AddrFailureThreshold, Kind: KindInt, Default: "20", Min: 5, Max: 200},
+		{Key: AddrFailureWindowMinutes, Kind: KindInt, Default: "10", Min: 1, Max: 1440},
+		{Key: OutboxAllowPrivateCIDRs, Kind: KindCIDRs, Default: "", Max: 200},
 		{Key: CustomerNumberPrefix, Kind: KindText, Default: "KH", Max: 8},
 		{Key: CustomerNumberDigits, Kind: KindInt, Default: "8", Min: 4, Max: 18},
 		{Key: SurveyLowScoreThreshold, Kind: KindInt, Default: "50", Min: 0, Max: 100},
@@ -129,6 +144,8 @@ func (d Def) Validate(value string) (string, error) {
 		if !slices.Contains(d.Choices, value) {
 			return value, guanxi.Invalid(guanxi.Field("value", "validation.enum"))
 		}
+	case KindCIDRs:
+		return validateCIDRs(value, d.Max)
 	case KindText:
 		if value == "" {
 			return value, guanxi.Invalid(guanxi.Field("value", "validation.required"))

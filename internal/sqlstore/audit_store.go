@@ -61,9 +61,15 @@ func (s *Store) Audit(ctx context.Context, entries ...audit.Entry) error {
 }
 
 // VerifyAudit walks the whole chain and returns the seq of the first broken
-// link (0 when intact) and the number of rows checked.
+// link (0 when intact) and the number of rows checked. After a retention
+// purge it starts at the anchor (the last purged row), which must be
+// attested by the purge's own retention.run row in the chain.
 func (s *Store) VerifyAudit(ctx context.Context) (broken int64, checked int64, err error) {
-	prev, prevSeq := "", int64(0)
+	anchor, err := s.readAuditAnchor(ctx, s.r)
+	if err != nil {
+		return 0, 0, err
+	}
+	prev, prevSeq := anchor.Hash, anchor.Seq
 	for {
 		var page []audit.Entry
 		if err := s.r.SelectContext(ctx, &page, s.q.AuditChainPage, prevSeq, 5000); err != nil {
@@ -89,6 +95,9 @@ func (s *Store) VerifyAudit(ctx context.Context) (broken int64, checked int64, e
 	}
 	if head.Seq != prevSeq || head.Hash != prev {
 		return prevSeq + 1, checked, nil
+	}
+	if ok, err := s.auditAnchorAttested(ctx, anchor); err != nil || !ok {
+		return anchor.Seq + 1, checked, err
 	}
 	return 0, checked, nil
 }

@@ -113,7 +113,9 @@ func (s *Store) CareCandidates(ctx context.Context, r care.Rule, q care.Query) (
 		}
 		out[i] = c
 	}
-	return out, nil
+	// Care messages are gated by the ledger's care purpose: rewrite each
+	// candidate's consent map to the effective one.
+	return out, s.careConsent(ctx, out)
 }
 
 type careKey struct {

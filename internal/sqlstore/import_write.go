@@ -16,6 +16,7 @@ import (
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/bulk"
+	"github.com/guanxi-crm/guanxi/internal/consent"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/search"
 )
@@ -421,6 +422,13 @@ func (w *importWriter) CreateCustomers(ctx context.Context, cs []*bulk.NewCustom
 			return uniqueConflict(err)
 		}
 	}
+	created := make([]*customer.Customer, len(cs))
+	for i, nc := range cs {
+		created[i] = &nc.Customer
+	}
+	if err := w.s.appendConsentCreatedTx(ctx, w.tx, w.a, created, consent.SourceImport); err != nil {
+		return err
+	}
 	if w.stage {
 		return wrap(w.b.insert(ctx, w.tabs.staged, staged))
 	}
@@ -490,8 +498,12 @@ func (w *importWriter) UpdateCustomer(ctx context.Context, c *customer.Customer,
 		}
 	}
 	// The customer's history shows the update as made by this import.
+	diff := customer.Diff(before, *c)
+	if err := w.s.appendConsentDiffTx(consent.WithSource(ctx, consent.SourceImport), w.tx, w.a, c.ID, diff); err != nil {
+		return false, err
+	}
 	return true, w.s.appendAudit(ctx, w.tx, audit.New(w.a, audit.ActionUpdate, importObject, w.id,
-		map[string]any{"import_id": w.id, "changes": customer.Diff(before, *c)}).ForCustomer(c.ID))
+		map[string]any{"import_id": w.id, "changes": diff}).ForCustomer(c.ID))
 }
 
 // CreateChildren writes contacts, holdings, transactions and interactions.

@@ -83,6 +83,13 @@ func (s *Store) MessageTarget(ctx context.Context, m outbox.Stored) (outbox.Targ
 		if err := json.Unmarshal([]byte(row.Consent), &t.Consent); err != nil {
 			return t, wrap(err)
 		}
+		// The ledger decides per purpose, read at send time so a withdrawal
+		// takes effect on the next dispatch.
+		gate, err := s.consentGate(ctx, s.r, *m.CustomerID, m.Purpose, t.Consent)
+		if err != nil {
+			return t, err
+		}
+		t.Consent = gate
 		switch m.Channel {
 		case outbox.ChannelSMS:
 			t.Address = row.Mobile

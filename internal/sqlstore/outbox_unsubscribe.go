@@ -10,6 +10,7 @@ import (
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
+	"github.com/guanxi-crm/guanxi/internal/consent"
 )
 
 // Unsubscribe withdraws consent[channel] of one live customer, bumping its
@@ -36,21 +37,32 @@ func (s *Store) unsubscribeTx(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor, 
 	if err := tx.GetContext(ctx, &row, s.q.OutboxConsent, id); err != nil {
 		return false, err
 	}
-	consent := map[string]bool{}
-	if err := json.Unmarshal([]byte(row.Consent), &consent); err != nil {
+	legacy := map[string]bool{}
+	if err := json.Unmarshal([]byte(row.Consent), &legacy); err != nil {
 		return false, wrap(err)
 	}
-	if v, set := consent[channel]; set && !v {
-		return false, nil
-	}
-	consent[channel] = false
-	b, _ := json.Marshal(consent)
-	res, err := tx.ExecContext(ctx, s.q.OutboxConsentUpdate, string(b), s.nowUTC(), id, row.Version)
+	// Already withdrawn for every purpose that carries the link: nothing to do.
+	st, err := s.consentState(ctx, tx, id)
 	if err != nil {
-		return false, wrap(err)
+		return false, err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return false, guanxi.Stale(row.Version)
+	var changes []consent.Change
+	for _, p := range consent.UnsubscribePurposes {
+		eff := consent.Effective(p, st, legacy)
+		if v, set := eff[channel]; set && !v {
+			continue
+		}
+		changes = append(changes, consent.Change{Purpose: p, Channel: channel, Action: consent.Withdraw})
+	}
+	src := consent.SourceUnsubscribe
+	if source == "sms_reply" {
+		src = consent.SourceSMSReply
+	}
+	// The ledger rows, their audit rows and the customers.consent summary
+	// (with its version bump) are written by appendConsentTx.
+	evs, err := s.appendConsentTx(ctx, tx, a, id, changes, src, "")
+	if err != nil || len(evs) == 0 {
+		return false, err
 	}
 	return true, s.appendAudit(ctx, tx, audit.New(a, audit.ActionUnsubscribe, "customer", id,
 		map[string]any{"channel": channel, "source": source}).ForCustomer(id))

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/accesslog"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/bulk"
+	"github.com/guanxi-crm/guanxi/internal/settings"
 )
 
 // auditForm is the audit log filter as typed.
@@ -33,7 +35,7 @@ func (v *auditView) Actions() []string { return audit.Actions }
 // ObjectTypes lists the object types for the filter.
 func (v *auditView) ObjectTypes() []string {
 	return []string{"customer", "contact", "holding", "transaction", "interaction", "user", "org_unit",
-		"setting", "api_token", "field_def", "audit_log", "session", "demo", "complaint_analytics", "export", "saved_filter"}
+		"setting", "api_token", "field_def", "audit_log", "session", "demo", "complaint_analytics", "export", "saved_filter", "customer_access", "retention"}
 }
 
 func (h *Handler) auditFilter(q url.Values) (auditForm, audit.Filter, error) {
@@ -76,7 +78,23 @@ func (h *Handler) auditFilter(q url.Values) (auditForm, audit.Filter, error) {
 	return f, af, fields.Err()
 }
 
+// auditAllowed applies separation of duties on top of audit.read: in the
+// mlps3 profile only the auditor role reads the audit (accesslog.CanReadAudit).
+func (h *Handler) auditAllowed(r *http.Request) error {
+	profile := ""
+	if h.app.Settings != nil {
+		profile, _ = h.app.Settings.Get(r.Context(), settings.PasswordPolicy)
+	}
+	if !accesslog.CanReadAudit(actor(r), profile) {
+		return guanxi.Forbidden("error.forbidden")
+	}
+	return nil
+}
+
 func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request) error {
+	if err := h.auditAllowed(r); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	form, f, err := h.auditFilter(q)
 	v := &auditView{Base: h.base(r, "web.audit.title", "audit"), F: form}
@@ -110,6 +128,9 @@ func (h *Handler) auditExportXLSX(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) auditExportFile(w http.ResponseWriter, r *http.Request, f bulk.Format) error {
+	if err := h.auditAllowed(r); err != nil {
+		return err
+	}
 	_, af, err := h.auditFilter(r.URL.Query())
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/accesslog"
 	"github.com/guanxi-crm/guanxi/internal/appointment"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/customer"
@@ -148,6 +149,9 @@ func (h *Handler) loadCustomerView(ctx context.Context, r *http.Request, id guan
 	a := actor(r)
 	c, err := h.app.Customers.Get(ctx, a, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := h.app.Access.Record(a, accesslog.WebView, c.ID); err != nil {
 		return nil, err
 	}
 	v := &customerView{Base: h.base(r, "web.customer.title", "customers"), C: c.Mask(), Revealed: map[string]string{}}

@@ -19,6 +19,13 @@ type profileView struct {
 	NewToken  string // shown once, right after creation
 	TokenName string
 	Open      string // which form failed
+	// Two-step verification: the factor (pending ones carry the secret to
+	// set up, with its otpauth URI), whether policy requires it, and new
+	// recovery codes, shown once right after confirmation.
+	MFA           auth.MFA
+	MFAURI        string
+	MFARequired   bool
+	RecoveryCodes []string
 }
 
 func (h *Handler) loadProfile(r *http.Request) (*profileView, error) {
@@ -31,6 +38,13 @@ func (h *Handler) loadProfile(r *http.Request) (*profileView, error) {
 	if v.Tokens, err = h.app.Auth.ListTokens(r.Context(), a, a.UserID); err != nil {
 		return nil, err
 	}
+	if v.MFA, err = h.app.Auth.MFAStatus(r.Context(), a); err != nil {
+		return nil, err
+	}
+	if v.MFA.Secret != "" {
+		v.MFAURI = auth.OTPAuthURI(mfaIssuer, v.U.Username, v.MFA.Secret)
+	}
+	v.MFARequired = h.app.Auth.MFARequiredFor(r.Context(), a)
 	return v, nil
 }
 
@@ -43,6 +57,9 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) profileUpdate(w http.ResponseWriter, r *http.Request) error {
+	if form := r.PostFormValue("form"); form != "" {
+		return h.profileMFA(w, r, form)
+	}
 	a := actor(r)
 	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	lang := r.PostFormValue("lang")

@@ -83,6 +83,7 @@ func (h *Handler) routes() []route {
 		{"POST", "/admin/users/{id}", guanxi.PermUserAdmin, h.userUpdate},
 		{"POST", "/admin/users/{id}/disable", guanxi.PermUserAdmin, h.userDisable},
 		{"POST", "/admin/users/{id}/password", guanxi.PermUserAdmin, h.userResetPassword},
+		{"POST", "/admin/users/{id}/mfa/reset", guanxi.PermUserAdmin, h.userMFAReset},
 		{"GET", "/admin/org", guanxi.PermOrgAdmin, h.org},
 		{"POST", "/admin/org", guanxi.PermOrgAdmin, h.orgCreate},
 		{"POST", "/admin/org/{id}", guanxi.PermOrgAdmin, h.orgUpdate},
@@ -109,5 +110,9 @@ func (h *Handler) routes() []route {
 	rs = append(rs, h.careRoutes()...)
 	rs = append(rs, h.appointmentRoutes()...)
 	rs = append(rs, h.renewalRoutes()...)
+	rs = append(rs, h.consentRoutes()...)
+	rs = append(rs, h.breachRoutes()...)
+	rs = append(rs, h.retentionRoutes()...)
+	rs = append(rs, h.privacyRoutes()...)
 	return rs
 }

@@ -110,6 +110,16 @@ var webScopeForm = map[string]url.Values{
 	// dismissing it is 404 for any holder of customer.merge.
 	"POST /duplicates/{id}/dismiss":  {"version": {"1"}},
 	"GET /customers/{id}/duplicates": nil,
+	// Consent (consent.go) and the administrator's second-factor reset.
+	"GET /customers/{id}/consent":      nil,
+	"POST /customers/{id}/consent":     {"pc": {"marketing:sms"}, "action": {"grant"}},
+	"POST /admin/users/{id}/mfa/reset": nil,
+	// Personal-data rights (privacy.go): admin only, so every client here is refused.
+	"GET /customers/{id}/privacy":                      nil,
+	"POST /customers/{id}/privacy/export":              {"format": {"json"}},
+	"POST /customers/{id}/privacy/erase":               {"reason": {"subject_request"}, "confirm": {"x"}},
+	"POST /customers/{id}/privacy/holds":               {"reason": {"x"}},
+	"POST /customers/{id}/privacy/holds/{sub}/release": {"version": {"1"}},
 }
 
 // TestWebRouteTableScope tries every web route with an id as staff who must
@@ -144,6 +154,8 @@ func TestWebRouteTableScope(t *testing.T) {
 		clients[who] = env.Login(t, who)
 	}
 	seen := map[string]bool{}
+	auditFrom := env.AuditHead(t)
+	denied := map[servertest.Denied]bool{}
 	for _, r := range web.Routes() {
 		if !strings.Contains(r.Pattern, "{id}") {
 			continue
@@ -196,6 +208,9 @@ func TestWebRouteTableScope(t *testing.T) {
 			if resp.StatusCode != want {
 				t.Errorf("%s %s as %s: %d, want %d", r.Method, path, who, resp.StatusCode, want)
 			}
+			if resp.StatusCode == http.StatusForbidden {
+				denied[servertest.Denied{User: who, Route: r.Method + " " + r.Pattern}] = true
+			}
 		}
 	}
 	for key := range webScopeForm {
@@ -219,4 +234,9 @@ func TestWebRouteTableScope(t *testing.T) {
 			t.Fatal("token revoked by another user")
 		}
 	}
+	// The refused calls wrote access_denied rows and nothing else (E1).
+	if len(denied) == 0 {
+		t.Fatal("no call was refused with 403")
+	}
+	env.CheckDeniedAudit(t, auditFrom, denied)
 }

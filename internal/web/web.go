@@ -22,6 +22,7 @@ import (
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/app"
+	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/i18n"
 	"github.com/guanxi-crm/guanxi/internal/response"
 )
@@ -191,9 +192,11 @@ func (h *Handler) renderBlock(w http.ResponseWriter, r *http.Request, status int
 }
 
 // wrap is the one adapter: it checks sign-in and permission, runs the
-// handler and renders any error it returns.
+// handler and renders any error it returns. Every 403 it or the handler
+// answers to a signed-in user is audited (deniedWriter).
 func (h *Handler) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w = &deniedWriter{ResponseWriter: w, h: h, r: r, rt: rt}
 		if rt.Perm != "" {
 			a, ok := guanxi.ActorFrom(r.Context())
 			if !ok || a.UserID == 0 {
@@ -209,6 +212,51 @@ func (h *Handler) wrap(rt route) http.Handler {
 			h.renderError(w, r, err)
 		}
 	})
+}
+
+// deniedWriter writes one access_denied audit row (TESTPLAN E1) before a
+// 403 goes out to a signed-in user, whatever refused the request: the
+// route's permission, a service (through renderError) or a page that shows
+// its own refusal. audit.Service.Denied throttles repeats.
+type deniedWriter struct {
+	http.ResponseWriter
+	h     *Handler
+	r     *http.Request
+	rt    route
+	wrote bool
+}
+
+func (d *deniedWriter) WriteHeader(code int) {
+	if !d.wrote {
+		d.wrote = true
+		if code == http.StatusForbidden {
+			d.h.auditDenied(d.r, d.rt)
+		}
+	}
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *deniedWriter) Write(b []byte) (int, error) {
+	d.wrote = true
+	return d.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the server's writer (flush,
+// deadlines).
+func (d *deniedWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
+
+func (h *Handler) auditDenied(r *http.Request, rt route) {
+	a, ok := guanxi.ActorFrom(r.Context())
+	if !ok || a.UserID == 0 || h.app.Audit == nil {
+		return
+	}
+	d := audit.Denial{Surface: "web", Method: r.Method, Route: rt.Pattern, Path: r.URL.Path}
+	if rt.Perm != "" && !a.Can(rt.Perm) {
+		d.Perm = rt.Perm
+	}
+	if err := h.app.Audit.Denied(r.Context(), a, d); err != nil && h.app.Log != nil {
+		h.app.Log.ErrorContext(r.Context(), "audit access denied", "route", rt.Pattern, "err", err)
+	}
 }
 
 func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {

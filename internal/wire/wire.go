@@ -110,6 +110,7 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 	// register handlers and schedules with it.
 	for _, w := range []func(context.Context, *app.App, *sqlstore.Store) error{
 		wireJobs, wireOutbox, wireCare, wireAppointments, wireRenewals,
+		wireConsent, wirePrivacy, wireAccessLog,
 	} {
 		if err := w(ctx, a, s); err != nil {
 			return nil, err

@@ -52,6 +52,9 @@ func New(t testing.TB, s *sqlstore.Store) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Flushes buffered access rows before the store closes (cleanups run
+	// last-in first-out).
+	t.Cleanup(func() { _ = a.Access.Close() })
 	st := a.Staff
 	// Tests drive one user far faster than a person; the per-user limit has
 	// its own tests (internal/server/overload_test.go).
