@@ -2,130 +2,132 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"strings"
 	"time"
-
-	"github.com/guanxi-crm/guanxi"
 )
 
-// cmdBench builds a demo database and measures the API against bare
-// ceilings on the same machine in the same run, interleaved, median of
-// rounds. Ratios matter; absolute numbers depend on the machine.
-// `guanxi bench import` measures the import instead (bench_import.go).
+const benchUsage = `guanxi bench — every speed goal as a ratio to a ceiling, same machine, same run
+
+Usage:
+  guanxi bench [--customers N | --db FILE] [--rounds R] [--duration D] [--sections api,import,pg]
+               [--pg DSN] [--pg-customers N] [--import-rows N] [--smoke] [--out FILE] [--cpuprofile FILE [--in-process]]
+  guanxi bench import ...     the import section alone (guanxi bench import --help)
+
+Sections (all by default; pg and the PostgreSQL import need --pg):
+  api     SQLite: the real 'guanxi serve' as a child process on the demo
+          database against bare Go ceilings (C-HELLO in its own process,
+          C-GET, C-LIST, C-CREATE, C-GROUP), interleaved rounds, median;
+          search and list latencies; open-loop GET and list; start-up time
+          and peak RSS of the server.
+  import  'guanxi bench import' on a generated file of --import-rows rows
+          (C-LOAD, C-IMPORT, C-PG-COPY with --pg).
+  pg      PostgreSQL: the demo data in a fresh schema (dropped after), GET
+          against a bare Go+pgx PK read (C-PG-GET), list and search latencies.
+--smoke runs every section briefly and fails if any measurement did not
+complete (never on a time threshold).
+`
+
+// benchOpts are the flags of guanxi bench.
+type benchOpts struct {
+	c                     config
+	rounds, workers       int
+	dur, openDur          time.Duration
+	getRate, listRate     float64
+	pg                    string
+	pgCustomers           int
+	importRows            int
+	samples               int
+	smoke, inProcess      bool
+	sections              map[string]bool
+	out, cpuProfile, work string
+}
+
+// cmdBench runs the sections and prints and writes one report ending in
+// the goals table. `guanxi bench import` is the import section alone.
 func cmdBench(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) > 0 && args[0] == "import" {
-		return cmdBenchImport(ctx, args[1:], getenv, stdout)
+	if len(args) > 0 {
+		switch args[0] {
+		case "import":
+			return cmdBenchImport(ctx, args[1:], getenv, stdout)
+		case "hello-server":
+			return cmdBenchHelloServer(ctx, stdout)
+		}
 	}
-	var c config
-	fs := baseFlags("bench", getenv, &c)
-	fs.IntVar(&c.DemoCustomers, "customers", 100000, "demo customers to load")
-	fs.Uint64Var(&c.Seed, "seed", 1, "demo seed")
-	rounds := fs.Int("rounds", 3, "rounds per measurement (median)")
-	dur := fs.Duration("duration", 3*time.Second, "duration of one throughput round")
-	workers := fs.Int("workers", 8, "concurrent clients")
-	out := fs.String("out", "", "also write the markdown report to this file")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	var o benchOpts
+	fs := baseFlags("bench", getenv, &o.c)
+	fs.IntVar(&o.c.DemoCustomers, "customers", 100000, "demo customers to load")
+	fs.Uint64Var(&o.c.Seed, "seed", 1, "demo seed")
+	fs.IntVar(&o.rounds, "rounds", 3, "interleaved rounds per measurement (median)")
+	fs.DurationVar(&o.dur, "duration", 3*time.Second, "duration of one throughput round")
+	fs.DurationVar(&o.openDur, "open-duration", 5*time.Second, "duration of each open-loop run")
+	fs.Float64Var(&o.getRate, "get-rate", 2000, "open-loop GET arrival rate (req/s)")
+	fs.Float64Var(&o.listRate, "list-rate", 1000, "open-loop list arrival rate (req/s)")
+	fs.IntVar(&o.workers, "workers", 8, "concurrent closed-loop clients")
+	fs.StringVar(&o.pg, "pg", "", "postgres:// DSN for the pg section and the PostgreSQL import (fresh schemas, dropped after)")
+	fs.IntVar(&o.pgCustomers, "pg-customers", 0, "demo customers for the pg section (default --customers)")
+	fs.IntVar(&o.importRows, "import-rows", 0, "rows of the import section's file (default --customers)")
+	fs.IntVar(&o.samples, "samples", 200, "sequential requests per latency line")
+	sections := fs.String("sections", "api,import,pg", "sections to run")
+	fs.BoolVar(&o.smoke, "smoke", false, "quick run of every section; fails if a measurement did not complete")
+	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurements to this file")
+	fs.BoolVar(&o.inProcess, "in-process", false, "serve the product's handler in the bench process (for --cpuprofile; no start-up time or server RSS)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, benchUsage)
+			return nil
+		}
+		return fmt.Errorf("bench: %w", err)
 	}
-	dir, err := os.MkdirTemp("", "guanxi-bench-")
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.smoke {
+		// Short rounds, but still three of them and every measurement.
+		for name, v := range map[string]string{"duration": "300ms", "open-duration": "1s", "samples": "30", "import-rows": "2000"} {
+			if !set[name] {
+				fs.Set(name, v)
+			}
+		}
+		if !set["pg-customers"] {
+			o.pgCustomers = min(o.c.DemoCustomers, 5000)
+		}
+	}
+	if o.pgCustomers == 0 {
+		o.pgCustomers = o.c.DemoCustomers
+	}
+	if o.importRows == 0 {
+		o.importRows = o.c.DemoCustomers
+	}
+	if o.rounds < 1 {
+		return errors.New("bench: --rounds must be at least 1")
+	}
+	o.sections = map[string]bool{}
+	for _, s := range strings.Split(*sections, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "api", "import", "pg":
+			o.sections[s] = true
+		case "":
+		default:
+			return fmt.Errorf("bench: unknown section %q (api, import, pg)", s)
+		}
+	}
+	dir, err := os.MkdirTemp("", "gx-perf-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if c.DB == "" {
-		c.DB = filepath.Join(dir, "bench.db")
-	}
-	s, err := openStore(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	var rep strings.Builder
-	var existing int
-	if err := s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM customers").Scan(&existing); err != nil {
-		return err
-	}
-	fmt.Fprintf(&rep, "# guanxi bench\n\n%s, %s database, %d clients, %d rounds × %s, median.\n\n",
-		time.Now().UTC().Format("2006-01-02"), s.Dialect(), *workers, *rounds, *dur)
-	if existing > 0 {
-		fmt.Fprintf(&rep, "Existing database reused: %d customers.\n\n", existing)
-	} else {
-		fmt.Fprintf(&rep, "%d demo customers (seed %d).\n\n", c.DemoCustomers, c.Seed)
-		start := time.Now()
-		if _, err := loadDemo(ctx, s, c.DemoCustomers, c.Seed, io.Discard); err != nil {
-			return err
-		}
-		fmt.Fprintf(&rep, "Demo load: %s for %d customers with holdings, transactions, interactions, tokens.\n\n",
-			time.Since(start).Round(time.Millisecond), c.DemoCustomers)
-	}
-	fmt.Fprint(stdout, rep.String())
+	o.work = dir
 
-	a, err := buildApp(ctx, s, newLogger())
-	if err != nil {
-		return err
-	}
-	// The load is one synthetic user far faster than a person: the per-user
-	// rate limit would refuse it (the guard's own cost stays measured).
-	c.RatePerUser = -1
-	h, err := handler(a, c)
-	if err != nil {
-		return err
-	}
-	admin, err := s.UserByUsername(ctx, "admin")
-	if err != nil {
-		return err
-	}
-	token, _, err := a.Auth.CreateToken(ctx, guanxi.SystemActor("bench"), admin.ID, "bench")
-	if err != nil {
-		return err
-	}
-	product, err := serveLoopback("product", h)
-	if err != nil {
-		return err
-	}
-	// C-GET sends the SQL text with every request, so SQLite parses it each
-	// time; C-GET-P prepares it once (per pool connection, by database/sql),
-	// as the store's statement cache does for GET /customers/{id}.
-	bareDB, err := openBareDB(s.Path())
-	if err != nil {
-		return err
-	}
-	defer bareDB.Close()
-	bare, err := serveLoopback("bare", barePKHandler(bareDB, false))
-	if err != nil {
-		return err
-	}
-	bareP, err := serveLoopback("bare-p", barePKHandler(bareDB, true))
-	if err != nil {
-		return err
-	}
-	hello, err := serveLoopback("hello", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"hello":"world"}`))
-	}))
-	if err != nil {
-		return err
-	}
-	var maxID int64
-	if err := bareDB.QueryRow("SELECT MAX(id) FROM customers").Scan(&maxID); err != nil {
-		return err
-	}
-	auth := map[string]string{"Authorization": "Bearer " + token}
-	idPath := func(base string) func(*rand.Rand) string {
-		return func(r *rand.Rand) string { return fmt.Sprintf("%s%d", base, 1+r.Int64N(maxID)) }
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -135,123 +137,119 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer pprof.StopCPUProfile()
 	}
-	// Each phase runs under a pprof label (phase=hello|bare|...), so a
-	// profile can be split: go tool pprof -tagfocus phase=product (client
-	// side) or -tagfocus server=product (server side).
-	//
-	// Besides requests per second, each phase records the process's CPU time
-	// per request (clients and server together). On a shared machine the
-	// request rate follows whatever else runs; CPU per request moves much
-	// less, and its ratio is what the rates would be on an idle machine.
-	type series struct{ rps, cpu []float64 }
-	res := map[string]*series{}
-	phase := func(name, base string, path func(*rand.Rand) string, hdr map[string]string) {
-		var rps float64
-		var n int64
-		c0, ok0 := processCPU()
-		pprof.Do(ctx, pprof.Labels("phase", name), func(ctx context.Context) {
-			rps, n = throughput(ctx, base, path, hdr, *workers, *dur)
-		})
-		c1, ok1 := processCPU()
-		if res[name] == nil {
-			res[name] = &series{}
-		}
-		r := res[name]
-		r.rps = append(r.rps, rps)
-		if ok0 && ok1 && n > 0 {
-			r.cpu = append(r.cpu, float64((c1-c0).Microseconds())/float64(n))
-		}
-	}
-	for i := 0; i < *rounds; i++ {
-		phase("hello", hello, func(*rand.Rand) string { return "/" }, nil)
-		phase("bare", bare, idPath("/c/"), nil)
-		phase("bare-p", bareP, idPath("/c/"), nil)
-		phase("product", product, idPath("/api/v1/customers/"), auth)
-	}
-	rps := func(name string) float64 { return median(res[name].rps) }
-	cpu := func(name string) float64 {
-		if len(res[name].cpu) == 0 {
-			return 0
-		}
-		return median(res[name].cpu)
-	}
-	// cpuRatio is how many requests of name the CPU of one request of ref
-	// pays for: ref's CPU per request over name's.
-	cpuRatio := func(name, ref string) string {
-		if cpu(name) == 0 {
-			return "–"
-		}
-		return fmt.Sprintf("%.2f", cpu(ref)/cpu(name))
-	}
-	row := func(label, name, ratios string) {
-		c := "–"
-		if cpu(name) > 0 {
-			c = fmt.Sprintf("%.0f", cpu(name))
-		}
-		fmt.Fprintf(&rep, "| %s | %.0f | %s | %s | %s | %s |\n", label, rps(name), fmtList(res[name].rps), c, ratios, cpuRatio(name, "hello"))
-	}
-	fmt.Fprintf(&rep, "| measurement | req/s (median) | rounds | CPU µs/req | req/s ratio | CPU ratio × C-HELLO |\n|---|---:|---|---:|---|---:|\n")
-	row("C-HELLO bare net/http JSON", "hello", "")
-	row("C-GET bare Go + same SQLite driver, PK read (SQL parsed per request)", "bare",
-		fmt.Sprintf("%.2f × C-HELLO", rps("bare")/rps("hello")))
-	row("C-GET-P: C-GET with the statement prepared once", "bare-p",
-		fmt.Sprintf("%.2f × C-HELLO", rps("bare-p")/rps("hello")))
-	mg := rps("product")
-	row("GET /api/v1/customers/{id} (token, scoped, masked)", "product",
-		fmt.Sprintf("%.2f × C-GET, %.2f × C-GET-P, **%.2f × C-HELLO**", mg/rps("bare"), mg/rps("bare-p"), mg/rps("hello")))
-	fmt.Fprintf(&rep, "\nCPU µs/req: median over rounds of the whole process's CPU time (clients and server) per request. CPU ratio: C-HELLO's CPU per request over this row's.\n\n")
 
-	lat := func(name string, paths []string) {
-		var ds []time.Duration
-		for _, p := range paths {
-			t0 := time.Now()
-			if err := get(ctx, product+p, auth); err != nil {
-				fmt.Fprintf(&rep, "%s: error %v\n", name, err)
-				return
-			}
-			ds = append(ds, time.Since(t0))
+	var rep strings.Builder
+	g := &goals{}
+	var failed []string
+	fail := func(section string, err error) {
+		failed = append(failed, section+": "+oneLine(err))
+		fmt.Fprintf(&rep, "\n**%s section failed:** %s\n\n", section, oneLine(err))
+		fmt.Fprintf(stdout, "bench: %s: %v\n", section, err)
+	}
+	t0 := time.Now()
+	fmt.Fprintf(&rep, "# guanxi bench, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&rep, "Command: `%s`. Load average at the start: %s.\n\n", benchCommand(args), loadAvg())
+	if o.sections["api"] {
+		if err := benchAPI(ctx, &o, &rep, g, stdout); err != nil {
+			fail("api", err)
 		}
-		slices.Sort(ds)
-		q := func(p float64) time.Duration { return ds[int(float64(len(ds)-1)*p)].Round(10 * time.Microsecond) }
-		fmt.Fprintf(&rep, "| %s | %d | %s | %s | %s |\n", name, len(ds), q(0.5), q(0.95), q(0.99))
 	}
-	names, err := sampleNames(bareDB, 200)
-	if err != nil {
-		return err
-	}
-	var two, initials, one, phone4, list []string
-	r := rand.New(rand.NewPCG(c.Seed, 42))
-	for _, n := range names {
-		rs := []rune(n.name)
-		if len(rs) >= 2 {
-			two = append(two, "/api/v1/customers?limit=20&q="+urlq(string(rs[:2])))
+	if o.sections["pg"] {
+		if o.pg == "" {
+			g.skip("PostgreSQL GET ≥ 0.8 × C-PG-GET", "no --pg")
+		} else if err := benchPG(ctx, &o, &rep, g, stdout); err != nil {
+			fail("pg", err)
 		}
-		one = append(one, "/api/v1/customers?limit=20&q="+urlq(string(rs[:1])))
-		if n.initials != "" {
-			initials = append(initials, "/api/v1/customers?limit=20&q="+urlq(n.initials))
+	}
+	if o.sections["import"] {
+		if err := benchImportSection(ctx, &o, &rep, g, getenv, stdout); err != nil {
+			fail("import", err)
 		}
-		phone4 = append(phone4, fmt.Sprintf("/api/v1/customers?limit=20&q=%04d", r.IntN(10000)))
-		list = append(list, "/api/v1/customers?limit=20&sort=-updated_at")
 	}
-	fmt.Fprintf(&rep, "| latency (sequential, via HTTP API) | n | p50 | p95 | p99 |\n|---|---:|---:|---:|---:|\n")
-	lat("search: 1 Chinese character", one)
-	lat("search: 2 Chinese characters", two)
-	lat("search: initials", initials)
-	lat("search: last 4 phone digits", phone4)
-	lat("list page of 20, newest updated first", list)
-	if existing > 0 {
-		fmt.Fprintf(&rep, "\nCommand: `go run ./cmd/guanxi bench --db DB --rounds %d --duration %s` on a database of %d demo customers\n", *rounds, *dur, existing)
-	} else {
-		fmt.Fprintf(&rep, "\nCommand: `go run ./cmd/guanxi bench --customers %d --rounds %d --duration %s`\n", c.DemoCustomers, *rounds, *dur)
+	if !o.sections["import"] || o.pg == "" {
+		g.skip("PostgreSQL import ≥ 0.5 × C-PG-COPY", "no --pg or no import section")
 	}
-	if m := procMemory(); m != "" {
-		fmt.Fprintf(&rep, "\nMemory of the bench process at the end (server, clients and ceilings together): %s\n", m)
+	fmt.Fprintf(&rep, "\n## Goals\n\n")
+	g.write(&rep)
+	fmt.Fprintf(&rep, "\nLoad average at the end: %s; the whole bench took %s.\n", loadAvg(), time.Since(t0).Round(time.Second))
+	fmt.Fprint(stdout, "\n"+rep.String())
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(rep.String()), 0o644); err != nil {
+			return err
+		}
 	}
-	fmt.Fprint(stdout, rep.String()[strings.Index(rep.String(), "| measurement"):])
-	if *out != "" {
-		return os.WriteFile(*out, []byte(rep.String()), 0o644)
+	if len(failed) > 0 {
+		return fmt.Errorf("bench: %s", strings.Join(failed, "; "))
 	}
 	return nil
 }
 
-func urlq(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+// benchImportSection runs `guanxi bench import` (bench_import.go) on a
+// file of --import-rows rows with this run's rounds and --pg, appends its
+// report and takes the import goals from its phases.
+func benchImportSection(ctx context.Context, o *benchOpts, rep *strings.Builder, g *goals, getenv func(string) string, stdout io.Writer) error {
+	out := filepath.Join(o.work, "import.md")
+	rounds := o.rounds
+	if o.smoke {
+		rounds = 1 // each of its eleven measurements once: fresh databases and schemas are slow to set up
+	}
+	args := []string{"--rows", fmt.Sprint(o.importRows), "--rounds", fmt.Sprint(rounds), "--seed", fmt.Sprint(o.c.Seed),
+		"--dir", o.work, "--out", out}
+	if o.pg != "" {
+		args = append(args, "--pg", o.pg)
+	}
+	var phases map[string]*importPhase
+	benchImportDone = func(p map[string]*importPhase) { phases = p }
+	defer func() { benchImportDone = nil }()
+	err := cmdBenchImport(ctx, args, getenv, stdout)
+	if md, e := os.ReadFile(out); e == nil {
+		rep.WriteString("\n" + strings.Replace(string(md), "## Import,", "## Import (section import),", 1))
+	}
+	imp, load, cimp := phases["import"], phases["c-load"], phases["c-import"]
+	if imp != nil && load != nil && imp.ok() && load.ok() {
+		r, c := imp.rate()/load.rate(), load.cpuPerRow()/max(imp.cpuPerRow(), 1e-9)
+		m := fmt.Sprintf("%s × C-LOAD by rate (%.0f vs %.0f rows/s), %s × by CPU per row (%.1f vs %.1f µs), %d rows",
+			ratio(r), imp.rate(), load.rate(), ratio(c), imp.cpuPerRow(), load.cpuPerRow(), o.importRows)
+		if cimp != nil && cimp.ok() {
+			m += fmt.Sprintf("; %s × C-IMPORT", ratio(imp.rate()/cimp.rate()))
+		}
+		g.add("import ≥ 0.5 × C-LOAD (× C-IMPORT reported)", m, r >= 0.5 && c >= 0.5)
+	} else {
+		g.skip("import ≥ 0.5 × C-LOAD (× C-IMPORT reported)", "not measured")
+	}
+	if o.pg != "" {
+		ip, cp := phases["import-pg"], phases["c-pg-copy"]
+		if ip != nil && cp != nil && ip.ok() && cp.ok() {
+			r := ip.rate() / cp.rate()
+			g.add("PostgreSQL import ≥ 0.5 × C-PG-COPY", fmt.Sprintf("%s × by rate (%.0f vs %.0f rows/s), %s × by CPU per row incl. server, %d rows",
+				ratio(r), ip.rate(), cp.rate(), ratio(cp.cpuPerRow()/max(ip.cpuPerRow(), 1e-9)), o.importRows), r >= 0.5 && cp.cpuPerRow()/max(ip.cpuPerRow(), 1e-9) >= 0.5)
+		} else {
+			g.skip("PostgreSQL import ≥ 0.5 × C-PG-COPY", "not measured (psql missing or a phase failed)")
+		}
+	}
+	return err
+}
+
+// benchCommand is the command line as run, minus the DSN's credentials.
+func benchCommand(args []string) string {
+	parts := []string{"guanxi", "bench"}
+	for _, a := range args {
+		if u, err := url.Parse(a); err == nil && u.Scheme == "postgres" {
+			a = "DSN"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

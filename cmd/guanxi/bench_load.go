@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -90,43 +91,76 @@ func barePKHandler(db *sql.DB, prepared bool) http.Handler {
 
 var benchClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 
-func get(ctx context.Context, url string, hdr map[string]string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
+// reqFunc builds the next request of a phase; seq numbers the requests of
+// the whole run (unique values for creates).
+type reqFunc func(r *rand.Rand, seq int64) (*http.Request, error)
+
+// getReq is a GET of base+path(r) with the headers.
+func getReq(base string, path func(*rand.Rand) string, hdr map[string]string) reqFunc {
+	return func(r *rand.Rand, _ int64) (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodGet, base+path(r), nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		return req, nil
 	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := benchClient.Do(req)
+}
+
+// do sends req, reads the body and wants a 2xx.
+func do(ctx context.Context, req *http.Request) error {
+	resp, err := benchClient.Do(req.WithContext(ctx))
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: status %d", url, resp.StatusCode)
+	if resp.StatusCode/100 != 2 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		return fmt.Errorf("%s %s: status %d: %s", req.Method, req.URL.Path, resp.StatusCode, body)
 	}
-	return nil
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }
 
-// throughput runs a closed loop of workers for d and returns successful
-// requests per second and their number; a failed request stops the round.
-func throughput(ctx context.Context, base string, path func(*rand.Rand) string, hdr map[string]string, workers int, d time.Duration) (float64, int64) {
-	ctx, cancel := context.WithTimeout(ctx, d)
+func get(ctx context.Context, url string, hdr map[string]string) error {
+	req, err := getReq(url, func(*rand.Rand) string { return "" }, hdr)(nil, 0)
+	if err != nil {
+		return err
+	}
+	return do(ctx, req)
+}
+
+var benchSeq atomic.Int64
+
+// closedLoop runs workers that each send the next request as soon as the
+// last one is answered, until d has passed; a request in flight at the end
+// is waited for and counted, so a phase slower than d still measures. It
+// returns successful requests per second over the whole time and their
+// number. A failed request stops the round with its error.
+func closedLoop(ctx context.Context, next reqFunc, workers int, d time.Duration) (float64, int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var n atomic.Int64
 	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
 	start := time.Now()
+	end := start.Add(d)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(w), 7))
-			for ctx.Err() == nil {
-				if err := get(ctx, base+path(r), hdr); err != nil {
+			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			for ctx.Err() == nil && time.Now().Before(end) {
+				req, err := next(r, benchSeq.Add(1))
+				if err == nil {
+					err = do(ctx, req)
+				}
+				if err != nil {
 					if ctx.Err() == nil {
-						fmt.Println("bench:", err)
+						once.Do(func() { firstErr = err })
 						cancel()
 					}
 					return
@@ -136,7 +170,7 @@ func throughput(ctx context.Context, base string, path func(*rand.Rand) string, 
 		}()
 	}
 	wg.Wait()
-	return float64(n.Load()) / time.Since(start).Seconds(), n.Load()
+	return float64(n.Load()) / time.Since(start).Seconds(), n.Load(), firstErr
 }
 
 // processCPU is the CPU time (user + system) this process has used, from
@@ -184,7 +218,7 @@ type sampleName struct{ name, initials string }
 func sampleNames(db *sql.DB, n int) ([]sampleName, error) {
 	rows, err := db.Query(`SELECT c.name, COALESCE((SELECT MAX(t.token) FROM customer_tokens t
 		WHERE t.customer_id = c.id AND t.token LIKE 'i:%' AND length(t.token) = 2 + length(c.name)), '')
-		FROM customers c WHERE c.kind = 'person' AND c.id % 97 = 3 LIMIT ?`, n)
+		FROM customers c WHERE c.kind = 'person' AND c.id % 97 = 3 LIMIT ` + strconv.Itoa(n))
 	if err != nil {
 		return nil, err
 	}
@@ -219,3 +253,5 @@ func procMemory() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+func urlq(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
