@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/accesslog"
+	"github.com/guanxi-crm/guanxi/internal/consent"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/segment"
 )
@@ -76,6 +78,15 @@ func (h *Handler) listCustomers(ctx context.Context, a guanxi.Actor, q customer.
 	if err != nil {
 		return nil, relocate(err, loc)
 	}
+	// Every listed customer is in the access log before any leaves (a full
+	// or failing log refuses the page: 503).
+	ids := make([]guanxi.ID, len(page.Items))
+	for i, c := range page.Items {
+		ids[i] = c.ID
+	}
+	if err := h.app.Access.Record(a, accesslog.ListVia(q.Q != "" || q.Filter != nil), ids...); err != nil {
+		return nil, err
+	}
 	out := &customerPage{Body: Page[CustomerOut]{Items: make([]CustomerOut, 0, len(page.Items)), NextCursor: page.NextCursor}}
 	for _, c := range page.Items {
 		out.Body.Items = append(out.Body.Items, customerOut(c))
@@ -112,7 +123,7 @@ func (h *Handler) customerRoutes(api humaAPI) {
 	register(api, h, Route{Method: http.MethodPost, Path: "/api/v1/customers", ID: "create-customer", Perm: guanxi.PermCustomerWrite},
 		"Create a customer", func(ctx context.Context, a guanxi.Actor, in *customerCreate) (*customerOne, error) {
 			c := in.Body.customer()
-			if err := h.app.Customers.Create(ctx, a, &c); err != nil {
+			if err := h.app.Customers.Create(consent.WithSource(ctx, consent.SourceAPI), a, &c); err != nil {
 				return nil, err
 			}
 			got, err := h.app.Customers.Get(ctx, a, c.ID)
@@ -127,6 +138,9 @@ func (h *Handler) customerRoutes(api humaAPI) {
 			if err != nil {
 				return nil, err
 			}
+			if err := h.app.Access.Record(a, accesslog.APIGet, c.ID); err != nil {
+				return nil, err
+			}
 			return &customerOne{ETag: etag(c.Version), Body: customerOut(c)}, nil
 		})
 	register(api, h, Route{Method: http.MethodPatch, Path: "/api/v1/customers/{id}", ID: "update-customer", Perm: guanxi.PermCustomerWrite},
@@ -135,7 +149,7 @@ func (h *Handler) customerRoutes(api humaAPI) {
 			if err != nil {
 				return nil, err
 			}
-			c, err := h.app.Customers.Update(ctx, a, in.ID, v, func(c *customer.Customer) error { in.Body.apply(c); return nil })
+			c, err := h.app.Customers.Update(consent.WithSource(ctx, consent.SourceAPI), a, in.ID, v, func(c *customer.Customer) error { in.Body.apply(c); return nil })
 			if err != nil {
 				return nil, err
 			}
@@ -160,6 +174,9 @@ func (h *Handler) customerRoutes(api humaAPI) {
 			}
 			c, err := h.app.Customers.Get(ctx, a, in.ID)
 			if err != nil {
+				return nil, err
+			}
+			if err := h.app.Access.Record(a, accesslog.APIGet, c.ID); err != nil {
 				return nil, err
 			}
 			return &customerOne{ETag: etag(c.Version), Body: customerOut(c)}, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
+	"github.com/guanxi-crm/guanxi/internal/consent"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/search"
 )
@@ -90,7 +91,7 @@ func jsonText(v any) string {
 // sequences row and the number format settings.
 func (s *Store) customerNumber(ctx context.Context, tx *sqlx.Tx) (string, error) {
 	var n int64
-	err := tx.GetContext(ctx, &n, s.q.SequenceNext, "customer_number")
+	err := s.txGet(ctx, tx, &n, s.q.SequenceNext, "customer_number")
 	if errors.Is(err, sql.ErrNoRows) {
 		n = 1
 		_, err = tx.ExecContext(ctx, s.q.SequenceInit, "customer_number")
@@ -108,7 +109,7 @@ func (s *Store) customerNumber(ctx context.Context, tx *sqlx.Tx) (string, error)
 
 func (s *Store) settingTx(ctx context.Context, tx *sqlx.Tx, key, def string) string {
 	var v string
-	if err := tx.GetContext(ctx, &v, s.q.SettingValue, key); err != nil {
+	if err := s.txGet(ctx, tx, &v, s.q.SettingValue, key); err != nil {
 		return def
 	}
 	return v
@@ -123,7 +124,7 @@ func (s *Store) duplicateCheck(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor,
 		IDNumber string    `db:"id_number"`
 		Mobile   string    `db:"mobile"`
 	}
-	if err := tx.SelectContext(ctx, &dups, s.q.CustomerDuplicates, c.ID, c.IDNumber, c.Mobile); err != nil {
+	if err := s.txSelect(ctx, tx, &dups, s.q.CustomerDuplicates, c.ID, c.IDNumber, c.Mobile); err != nil {
 		return wrap(err)
 	}
 	if len(dups) == 0 {
@@ -169,44 +170,33 @@ func (s *Store) liveInScope(ctx context.Context, q sqlx.QueryerContext, a guanxi
 
 func (s *Store) writeTagsAndTokens(ctx context.Context, tx *sqlx.Tx, c *customer.Customer, replace bool) error {
 	if replace {
-		if _, err := tx.ExecContext(ctx, s.q.CustomerTagsDelete, c.ID); err != nil {
+		if _, err := s.txExec(ctx, tx, s.q.CustomerTagsDelete, c.ID); err != nil {
 			return wrap(err)
 		}
-		if _, err := tx.ExecContext(ctx, s.q.CustomerTokensDel, c.ID); err != nil {
+		if _, err := s.txExec(ctx, tx, s.q.CustomerTokensDel, c.ID); err != nil {
 			return wrap(err)
 		}
 	}
 	for _, t := range c.Tags {
-		if _, err := tx.ExecContext(ctx, s.q.CustomerTagInsert, t, c.ID); err != nil {
+		if _, err := s.txExec(ctx, tx, s.q.CustomerTagInsert, t, c.ID); err != nil {
 			return wrap(err)
 		}
 	}
-	// One multi-row insert instead of a round trip per token (~15 each).
-	toks := search.CustomerTokens(c.Name, c.Number, c.IDNumber, c.Mobile, c.Phone)
-	for len(toks) > 0 {
-		n := min(len(toks), 200)
-		var b strings.Builder
-		b.WriteString("INSERT INTO customer_tokens (token, customer_id) VALUES ")
-		args := make([]any, 0, 2*n)
-		for i, t := range toks[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?, ?)")
-			args = append(args, t, c.ID)
-		}
-		if _, err := tx.ExecContext(ctx, s.rebind(b.String()), args...); err != nil {
-			return wrap(err)
-		}
-		toks = toks[n:]
-	}
-	return nil
+	return s.insertTokens(ctx, tx, c.ID, search.CustomerTokens(c.Name, c.Number, c.IDNumber, c.Mobile, c.Phone))
 }
 
 // CreateCustomer stores c with the next customer number, its tags and search
 // tokens and an audit row, all in one transaction.
 func (s *Store) CreateCustomer(ctx context.Context, a guanxi.Actor, c *customer.Customer) error {
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
+	s.prepareWrites(ctx, s.customerWriteQueries())
+	run := s.tx
+	if s.dialect == SQLite && groupCreates {
+		// Shared with concurrent creates (hotpath_group.go), so never
+		// interrupted by this caller's cancellation.
+		ctx = context.WithoutCancel(ctx)
+		run = func(_ context.Context, fn func(*sqlx.Tx) error) error { return s.groupTx(fn) }
+	}
+	return run(ctx, func(tx *sqlx.Tx) error {
 		if err := s.checkOwner(ctx, tx, a, c.OwnerID); err != nil {
 			return err
 		}
@@ -223,7 +213,7 @@ func (s *Store) CreateCustomer(ctx context.Context, a guanxi.Actor, c *customer.
 			by := a.UserID
 			c.CreatedBy = &by
 		}
-		err = tx.GetContext(ctx, &c.ID, s.q.CustomerInsert, c.Number, c.Kind, c.Name, c.NamePinyin, c.Gender,
+		err = s.txGet(ctx, tx, &c.ID, s.q.CustomerInsert, c.Number, c.Kind, c.Name, c.NamePinyin, c.Gender,
 			c.Birthday, b2i(c.LunarBirthday), c.IDType, c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat,
 			c.Province, c.City, c.District, c.Address, c.Market, c.Industry, c.Source, c.Stage, c.Grade,
 			jsonText(c.Custom), jsonText(c.Consent), c.Notes, c.OwnerID, c.CreatedBy, now, now)
@@ -231,6 +221,9 @@ func (s *Store) CreateCustomer(ctx context.Context, a guanxi.Actor, c *customer.
 			return uniqueConflict(err)
 		}
 		if err := s.writeTagsAndTokens(ctx, tx, c, false); err != nil {
+			return err
+		}
+		if err := s.appendConsentCreatedTx(ctx, tx, a, []*customer.Customer{c}, consent.SourceForm); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit.New(a, audit.ActionCreate, "customer", c.ID,
@@ -247,7 +240,7 @@ func (s *Store) checkOwner(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor, own
 		Disabled bool      `db:"disabled"`
 		Path     string    `db:"path"`
 	}
-	err := tx.GetContext(ctx, &t, s.q.TransferTarget, ownerID)
+	err := s.txGet(ctx, tx, &t, s.q.TransferTarget, ownerID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && t.Disabled) {
 		return guanxi.Invalid(guanxi.Field("owner_id", "validation.owner"))
 	}
@@ -286,19 +279,22 @@ func (s *Store) GetCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, d
 	if deleted {
 		del = "c.deleted_at IS NOT NULL"
 	}
-	var row customerRow
-	st, err := s.readStmt(ctx, s.rebind(s.rawColumns()+" WHERE c.id = ? AND "+del+" AND "+pred))
+	st, err := s.readStmt(ctx, s.rebind(s.hotCustomerColumns()+" WHERE c.id = ? AND "+del+" AND "+pred))
 	if err != nil {
 		return customer.Customer{}, wrap(err)
 	}
-	if err := st.GetContext(ctx, &row, append([]any{id}, args...)...); err != nil {
-		return customer.Customer{}, notFound(err, "error.not_found")
-	}
-	c, err := row.decode()
+	rows, err := st.QueryContext(ctx, append([]any{id}, args...)...)
 	if err != nil {
-		return c, guanxi.Internal(err)
+		return customer.Customer{}, wrap(err)
 	}
-	return c, nil
+	list, err := scanCustomers(rows, 1)
+	if err != nil {
+		return customer.Customer{}, guanxi.Internal(err)
+	}
+	if len(list) == 0 {
+		return customer.Customer{}, guanxi.NotFound("error.not_found")
+	}
+	return list[0], nil
 }
 
 // rawColumns is the customer select with ? placeholders intact (the loaded
@@ -308,6 +304,7 @@ func (s *Store) rawColumns() string { return s.q.CustomerColumns }
 // UpdateCustomer writes c if its version is still version, with the field
 // diff in the audit log.
 func (s *Store) UpdateCustomer(ctx context.Context, a guanxi.Actor, c *customer.Customer, version int64, changes []customer.Change) error {
+	s.prepareWrites(ctx, s.customerWriteQueries())
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
 		cur, err := s.liveInScope(ctx, tx, a, c.ID)
 		if err != nil {
@@ -320,7 +317,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, a guanxi.Actor, c *customer.
 			return err
 		}
 		now := s.nowUTC()
-		res, err := tx.ExecContext(ctx, s.q.CustomerUpdate, c.Kind, c.Name, c.NamePinyin, c.Gender, c.Birthday,
+		res, err := s.txExec(ctx, tx, s.q.CustomerUpdate, c.Kind, c.Name, c.NamePinyin, c.Gender, c.Birthday,
 			b2i(c.LunarBirthday), c.IDType, c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat, c.Province,
 			c.City, c.District, c.Address, c.Market, c.Industry, c.Source, c.Stage, c.Grade,
 			jsonText(c.Custom), jsonText(c.Consent), c.Notes, now, c.ID, version)
@@ -332,6 +329,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, a guanxi.Actor, c *customer.
 		}
 		c.Version, c.UpdatedAt = version+1, now
 		if err := s.writeTagsAndTokens(ctx, tx, c, true); err != nil {
+			return err
+		}
+		if err := s.appendConsentDiffTx(ctx, tx, a, c.ID, changes); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit.New(a, audit.ActionUpdate, "customer", c.ID,

@@ -114,7 +114,9 @@ func (s *Store) searchSQLFor(ctx context.Context, q, alias string) (string, []an
 		}
 		if !probed {
 			probed = true
-			_ = s.r.GetContext(ctx, &maxID, "SELECT COALESCE(MAX(id), 0) FROM customers")
+			if st, err := s.readStmt(ctx, "SELECT COALESCE(MAX(id), 0) FROM customers"); err == nil {
+				_ = st.GetContext(ctx, &maxID)
+			}
 		}
 		return s.denseGroup(ctx, g, int(math.Sqrt(800*float64(maxID))))
 	})
@@ -136,8 +138,11 @@ func (s *Store) denseGroup(ctx context.Context, g search.Group, limit int) bool 
 			continue
 		}
 		var c int
-		if err := s.r.GetContext(ctx, &c, "SELECT COUNT(*) FROM (SELECT 1 FROM customer_tokens WHERE token >= ? AND token < ? LIMIT ?)",
-			t.Token, end, limit-n); err != nil {
+		st, err := s.readStmt(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM customer_tokens WHERE token >= ? AND token < ? LIMIT ?)")
+		if err != nil {
+			return false
+		}
+		if err := st.GetContext(ctx, &c, t.Token, end, limit-n); err != nil {
 			return false
 		}
 		if n += c; n >= limit {

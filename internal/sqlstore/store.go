@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -53,8 +54,13 @@ type Store struct {
 	q    queries
 	now  guanxi.Clock
 	path string // SQLite file, for backups
-	// stmts caches prepared read statements by text (see readStmt).
-	stmts sync.Map
+	// stmts caches prepared read statements by text (see readStmt);
+	// wstmts the SQLite writer's (see prepareWrites).
+	stmts, wstmts sync.Map
+	bounded       atomic.Int64 // list texts in stmts (boundedStmt)
+	// group queues customer creates for a shared SQLite transaction
+	// (hotpath_group.go).
+	group groupQueue
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL server.
