@@ -389,6 +389,9 @@ func prepareFixture(ctx context.Context, s *sqlstore.Store) (benchFixture, error
 	if err := s.DB().QueryRowContext(ctx, "SELECT MAX(id), COUNT(*) FROM customers").Scan(&f.maxID, &f.customers); err != nil {
 		return f, err
 	}
+	if err := resumeBenchSeq(ctx, s.DB()); err != nil {
+		return f, err
+	}
 	f.names, err = sampleNames(s.DB(), 400)
 	return f, err
 }

@@ -83,21 +83,42 @@ func stageFilter(stage string) string {
 	return `{"field":"stage","op":"eq","value":"` + stage + `"}`
 }
 
+// benchMobilePrefix and benchIDArea are a mobile block and an ID area code
+// the demo generator never uses (internal/demo catalog.go, regions.go), so
+// a created customer never duplicates a demo one (409).
+const (
+	benchMobilePrefix = "192"
+	benchIDArea       = "110109"
+)
+
 // createBody is one new customer with a mobile and an ID number no other
 // request uses, so no create conflicts.
 func createBody(seq int64) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"kind": "person", "name": "压测" + string(rune('甲'+seq%10)) + strconv.FormatInt(seq%1000, 10),
-		"mobile": fmt.Sprintf("199%08d", seq%100_000_000), "id_type": "resident_id", "id_number": benchIDNumber(seq), "stage": "prospect",
+		"mobile": fmt.Sprintf(benchMobilePrefix+"%08d", seq%100_000_000), "id_type": "resident_id", "id_number": benchIDNumber(seq), "stage": "prospect",
 	})
 	return b
+}
+
+// resumeBenchSeq moves the request sequence past the creates of an earlier
+// bench on the same database (--db), whose mobiles carry their seq.
+func resumeBenchSeq(ctx context.Context, db *sql.DB) error {
+	var last sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT MAX(mobile) FROM customers WHERE mobile LIKE '"+benchMobilePrefix+"%'").Scan(&last); err != nil {
+		return err
+	}
+	if n, err := strconv.ParseInt(strings.TrimPrefix(last.String, benchMobilePrefix), 10, 64); err == nil && n >= benchSeq.Load() {
+		benchSeq.Store(n)
+	}
+	return nil
 }
 
 // benchIDNumber is a valid 18-digit resident ID (GB 11643 check digit),
 // unique per seq below 3,650,000: birthdays from 1950 on, sequence 000-999.
 func benchIDNumber(seq int64) string {
 	day := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(seq/1000))
-	s := "110101" + day.Format("20060102") + fmt.Sprintf("%03d", seq%1000)
+	s := benchIDArea + day.Format("20060102") + fmt.Sprintf("%03d", seq%1000)
 	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	sum := 0
 	for i, w := range weights {
