@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/accesslog"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 )
 
@@ -100,6 +101,13 @@ func (h *Handler) duplicateRoutes(api humaAPI) {
 			if err != nil {
 				return nil, err
 			}
+			ids := make([]guanxi.ID, 0, 2*len(page.Items))
+			for _, p := range page.Items {
+				ids = append(ids, p.A.ID, p.B.ID)
+			}
+			if err := h.app.Access.Record(a, accesslog.List, ids...); err != nil {
+				return nil, err
+			}
 			out := &struct{ Body Page[DuplicatePairOut] }{Body: Page[DuplicatePairOut]{Items: []DuplicatePairOut{}, NextCursor: page.NextCursor}}
 			for _, p := range page.Items {
 				out.Body.Items = append(out.Body.Items, pairOut(p))
@@ -133,6 +141,13 @@ func (h *Handler) duplicateRoutes(api humaAPI) {
 		"Customers in the caller's scope that look like this one (the scan's rules, computed now)", func(ctx context.Context, a guanxi.Actor, in *idPath) (*many[DuplicateCandidateOut], error) {
 			list, err := cs.DuplicateCandidates(ctx, a, in.ID)
 			if err != nil {
+				return nil, err
+			}
+			ids := make([]guanxi.ID, 0, len(list))
+			for _, c := range list {
+				ids = append(ids, c.ID)
+			}
+			if err := h.app.Access.Record(a, accesslog.List, ids...); err != nil {
 				return nil, err
 			}
 			out := &many[DuplicateCandidateOut]{Body: []DuplicateCandidateOut{}}

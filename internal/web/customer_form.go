@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/accesslog"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 )
 
@@ -124,6 +125,9 @@ func (h *Handler) customerEdit(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := h.app.Customers.Get(r.Context(), actor(r), id)
 	if err != nil {
+		return err
+	}
+	if err := h.app.Access.Record(actor(r), accesslog.WebView, c.ID); err != nil {
 		return err
 	}
 	v, err := h.newFormView(r, blankSensitive(c), false)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/accesslog"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 )
 
@@ -56,6 +57,13 @@ func (h *Handler) renderDuplicates(w http.ResponseWriter, r *http.Request, v *du
 	page, err := h.app.Customers.Duplicates(r.Context(), actor(r), customer.DuplicateQuery{
 		Reason: customer.DupReason(v.Reason), Status: v.Status, Limit: 20, Cursor: q.Get("cursor")})
 	if err != nil {
+		return err
+	}
+	ids := make([]guanxi.ID, 0, 2*len(page.Items))
+	for _, p := range page.Items {
+		ids = append(ids, p.A.ID, p.B.ID)
+	}
+	if err := h.app.Access.Record(actor(r), accesslog.List, ids...); err != nil {
 		return err
 	}
 	for _, p := range page.Items {
@@ -126,6 +134,13 @@ func (h *Handler) duplicateCandidates(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	ids := []guanxi.ID{c.ID}
+	for _, x := range list {
+		ids = append(ids, x.PairSide.ID)
+	}
+	if err := h.app.Access.Record(a, accesslog.List, ids...); err != nil {
+		return err
+	}
 	v := &candidatesView{Base: h.base(r, "web.dup.candidates_title", "duplicates"), C: c.Mask()}
 	for _, x := range list {
 		x.PairSide = x.PairSide.Mask()
@@ -180,6 +195,9 @@ func (h *Handler) loadMergeView(r *http.Request, x, y, survivor guanxi.ID, chose
 	a := actor(r)
 	p, err := h.app.Customers.PreviewMerge(ctx, a, x, y, survivor)
 	if err != nil {
+		return nil, err
+	}
+	if err := h.app.Access.Record(a, accesslog.WebView, x, y); err != nil {
 		return nil, err
 	}
 	defs, err := h.fieldDefs(ctx)
