@@ -279,7 +279,18 @@ func (s *Store) GetCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, d
 	if deleted {
 		del = "c.deleted_at IS NOT NULL"
 	}
-	st, err := s.readStmt(ctx, s.rebind(s.hotCustomerColumns()+" WHERE c.id = ? AND "+del+" AND "+pred))
+	q := s.rebind(s.hotCustomerColumns() + " WHERE c.id = ? AND " + del + " AND " + pred)
+	if s.dialect == Postgres {
+		list, err := s.pgCustomers(ctx, q, append([]any{int64(id)}, args...))
+		if err != nil {
+			return customer.Customer{}, wrap(err)
+		}
+		if len(list) == 0 {
+			return customer.Customer{}, guanxi.NotFound("error.not_found")
+		}
+		return list[0], nil
+	}
+	st, err := s.readStmt(ctx, q)
 	if err != nil {
 		return customer.Customer{}, wrap(err)
 	}

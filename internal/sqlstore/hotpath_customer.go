@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -211,6 +212,27 @@ func hotFlatBools(s string, m map[string]bool) bool {
 func scanCustomers(rows *sql.Rows, capHint int) ([]customer.Customer, error) {
 	defer rows.Close()
 	out := make([]customer.Customer, 0, capHint)
+	r := newCustomerScan()
+	for rows.Next() {
+		c, err := r.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// pgCustomers runs a customer read on PostgreSQL through the pgx pool
+// itself: pgx keeps the statement prepared per connection (one round
+// trip) without database/sql's connection and argument handling.
+func (s *Store) pgCustomers(ctx context.Context, q string, args []any) ([]customer.Customer, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]customer.Customer, 0, 1)
 	r := newCustomerScan()
 	for rows.Next() {
 		c, err := r.scan(rows)

@@ -177,6 +177,14 @@ func (s *Store) openPostgres(ctx context.Context, dsn string) error {
 	if err != nil {
 		return fmt.Errorf("parse --db: %w", err)
 	}
+	// The pool serves two kinds of users: database/sql (most queries) and
+	// pgx directly (the customer read of GET /customers/{id}, the demo
+	// loader's COPY). Without pool_max_conns in the DSN it gets twice
+	// pgx's default, so that database/sql's idle connections (below) leave
+	// as many for the direct users.
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns *= 2
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err
@@ -185,7 +193,19 @@ func (s *Store) openPostgres(ctx context.Context, dsn string) error {
 		pool.Close()
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	db := sqlx.NewDb(stdlib.OpenDBFromPool(pool), "pgx")
+	// OpenDBFromPool keeps no idle database/sql connections, so every query
+	// took a fresh driver connection from the pool: the statements readStmt
+	// prepared were prepared again (a Parse/Describe round trip) and
+	// deallocated (another) on each request. Keeping half the pool idle in
+	// database/sql makes a cached read one round trip; database/sql may
+	// still use every connection at once.
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	if n := int(cfg.MaxConns) / 2; n > 0 {
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxLifetime(cfg.MaxConnLifetime)
+		sqlDB.SetConnMaxIdleTime(cfg.MaxConnIdleTime)
+	}
+	db := sqlx.NewDb(sqlDB, "pgx")
 	s.dialect, s.pool, s.w, s.r = Postgres, pool, db, db
 	return nil
 }
