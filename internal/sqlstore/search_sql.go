@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
+	"strconv"
 	"strings"
 
 	"github.com/guanxi-crm/guanxi"
@@ -14,7 +16,7 @@ import (
 // (alias) with ? placeholders, for the list query
 //
 //	SELECT … FROM customers c WHERE c.deleted_at IS NULL AND <scope>
-//	  AND <search> AND <filter> AND <cursor> ORDER BY c.id DESC LIMIT ?
+//	  AND <search> AND <filter> AND <cursor> ORDER BY c.id DESC LIMIT 21
 //
 // Each token group of search.ParseQuery becomes one
 // `c.id IN (SELECT customer_id FROM customer_tokens WHERE …)` served by the
@@ -137,12 +139,19 @@ func (s *Store) denseGroup(ctx context.Context, g search.Group, limit int) bool 
 		if end == "" {
 			continue
 		}
+		capN, ok := countCap(limit - n)
+		if !ok {
+			return false
+		}
+		// The cap is a literal, not a parameter: SQLite re-prepares a
+		// statement with a bound LIMIT on every run (see ListCustomers).
+		// Counting up to capN ≥ limit-n rows decides the same.
 		var c int
-		st, err := s.readStmt(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM customer_tokens WHERE token >= ? AND token < ? LIMIT ?)")
+		st, err := s.readStmt(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM customer_tokens WHERE token >= ? AND token < ? LIMIT "+strconv.Itoa(capN)+")")
 		if err != nil {
 			return false
 		}
-		if err := st.GetContext(ctx, &c, t.Token, end, limit-n); err != nil {
+		if err := st.GetContext(ctx, &c, t.Token, end); err != nil {
 			return false
 		}
 		if n += c; n >= limit {
@@ -150,4 +159,22 @@ func (s *Store) denseGroup(ctx context.Context, g search.Group, limit int) bool 
 		}
 	}
 	return false
+}
+
+// maxCountCap bounds the density probe's LIMIT: sqrt(800 × customers)
+// stays below it up to 1.3 billion customers.
+const maxCountCap = 1 << 20
+
+// countCap rounds n up to 64 or to 4 significant bits (at most 1/8 more),
+// so that the probe has at most 8 texts per doubling (about a hundred in
+// all), each prepared once; ok is false outside 1..maxCountCap.
+func countCap(n int) (int, bool) {
+	if n < 1 || n > maxCountCap {
+		return 0, false
+	}
+	if n <= 64 {
+		return 64, true
+	}
+	step := 1 << (bits.Len(uint(n)) - 4)
+	return (n + step - 1) / step * step, true
 }

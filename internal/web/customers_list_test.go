@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html/template"
 	"math/rand/v2"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 )
 
@@ -113,4 +115,63 @@ func shanghai(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// The list page's owner menus come from the slim owner query (listOwners):
+// for an admin, a manager and an agent they hold exactly the options the
+// full user list gives (owners), disabled users and other units left out,
+// and the page writes them as it wrote owners' options.
+func TestCustomerListOwnersMatchUserList(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Format("2006-01-02 15:04:05")
+	for _, q := range []string{
+		"INSERT INTO org_units (id, parent_id, name, kind, path, version, created_at, updated_at) VALUES (2, 1, 'A<支>行&\"', 'branch', '/1/2/', 1, '" + now + "', '" + now + "')",
+		"INSERT INTO org_units (id, parent_id, name, kind, path, version, created_at, updated_at) VALUES (3, 1, 'B支行', 'branch', '/1/3/', 1, '" + now + "', '" + now + "')",
+		"INSERT INTO users (id, username, name, role, org_unit_id, password_hash, password_changed_at, version, created_at, updated_at) VALUES (3, 'mgr', '王经理+1', 'manager', 2, 'x', '" + now + "', 1, '" + now + "', '" + now + "')",
+		"INSERT INTO users (id, username, name, role, org_unit_id, password_hash, password_changed_at, version, created_at, updated_at) VALUES (4, 'a_agent', '赵<b>', 'agent', 2, 'x', '" + now + "', 1, '" + now + "', '" + now + "')",
+		"INSERT INTO users (id, username, name, role, org_unit_id, password_hash, password_changed_at, disabled, version, created_at, updated_at) VALUES (5, 'gone', '离职', 'agent', 2, 'x', '" + now + "', 1, 1, '" + now + "', '" + now + "')",
+		"INSERT INTO users (id, username, name, role, org_unit_id, password_hash, password_changed_at, version, created_at, updated_at) VALUES (6, 'b_agent', '钱', 'agent', 3, 'x', '" + now + "', 1, '" + now + "', '" + now + "')",
+	} {
+		if _, err := e.store.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	h := &Handler{app: e.app}
+	manager := guanxi.Actor{UserID: 3, Username: "mgr", Role: guanxi.RoleManager, OrgUnitID: 2, OrgPath: "/1/2/", Lang: "zh-CN"}
+	for _, c := range []struct {
+		name string
+		a    guanxi.Actor
+		n    int
+	}{{"admin", e.admin, 5}, {"manager", manager, 2}, {"agent", e.agent, 1}} {
+		got, want := h.listOwners(ctx, c.a), h.owners(ctx, c.a)
+		if len(got) != c.n || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: listOwners %v, owners %v (want %d)", c.name, got, want, c.n)
+		}
+	}
+	for _, user := range []string{"admin", "agent"} {
+		a := e.admin
+		if user == "agent" {
+			a = e.agent
+		}
+		// The menus as the template wrote them from owners: the filter
+		// panel's, and the bulk transfer form's (admin only).
+		var filter, transfer strings.Builder
+		for tpl, b := range map[string]*strings.Builder{
+			`{{range .}}<option value="{{.ID}}" >{{.Label}}</option>{{end}}</select>`:       &filter,
+			`{{range .}}<option value="{{.ID}}">{{.Label}}</option>{{end}}` + "\n</select>": &transfer,
+		} {
+			if err := template.Must(template.New("").Parse(tpl)).Execute(b, h.owners(ctx, a)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := e.do(t, user, "GET", "/customers", nil)
+		if r.status != 200 {
+			t.Fatalf("%s list: %d", user, r.status)
+		}
+		mustContain(t, r, filter.String())
+		if user == "admin" {
+			mustContain(t, r, transfer.String())
+		}
+	}
 }
