@@ -2,12 +2,10 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/guanxi-crm/guanxi"
-	"github.com/guanxi-crm/guanxi/internal/jobs"
 	"github.com/guanxi-crm/guanxi/internal/retention"
 )
 
@@ -112,23 +110,10 @@ func (h *Handler) retentionRoutes(api humaAPI) {
 	register(api, h, Route{Method: http.MethodPost, Path: "/api/v1/retention-runs", ID: "run-retention", Perm: guanxi.PermPrivacyAdmin},
 		"Queue a retention run now (at most one per minute)",
 		func(ctx context.Context, a guanxi.Actor, _ *struct{}) (*one[retentionRunNow], error) {
-			ok, err := queueRetention(ctx, h.app.Jobs, a)
+			ok, err := h.app.Retention.RunLater(ctx, a)
 			if err != nil {
 				return nil, err
 			}
 			return &one[retentionRunNow]{Body: retentionRunNow{Queued: ok}}, nil
 		})
-}
-
-// queueRetention enqueues a run keyed by the minute, so a double click
-// queues one.
-func queueRetention(ctx context.Context, js *jobs.Service, a guanxi.Actor) (bool, error) {
-	if !a.Can(guanxi.PermPrivacyAdmin) {
-		return false, guanxi.Forbidden("error.forbidden")
-	}
-	if js == nil {
-		return false, guanxi.Conflict("retention.no_jobs", nil)
-	}
-	p, _ := json.Marshal(map[string]string{"by": a.Username})
-	return js.Enqueue(ctx, jobs.NewJob{Kind: retention.JobKind, Key: "retention-now-" + time.Now().UTC().Format("200601021504"), Payload: p})
 }

@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -38,6 +39,23 @@ type Service struct {
 	Anonymiser Anonymiser
 	Now        func() time.Time
 	Batch      int // rows per purge transaction; 500 when zero
+	// Enqueue puts a run of JobKind on the job queue under key (once per
+	// key); nil when no job queue is wired.
+	Enqueue func(ctx context.Context, key string, payload []byte) (bool, error)
+}
+
+// RunLater queues a run now (privacy.admin) for the job queue's worker,
+// keyed by the minute so a double click queues one; false when one is
+// already queued.
+func (s *Service) RunLater(ctx context.Context, a guanxi.Actor) (bool, error) {
+	if !a.Can(guanxi.PermPrivacyAdmin) {
+		return false, guanxi.Forbidden("error.forbidden")
+	}
+	if s.Enqueue == nil {
+		return false, guanxi.Conflict("retention.no_jobs", nil)
+	}
+	p, _ := json.Marshal(map[string]string{"by": a.Username})
+	return s.Enqueue(ctx, "retention-now-"+s.Now().UTC().Format("200601021504"), p)
 }
 
 func (s *Service) batch() int {

@@ -1,14 +1,10 @@
 package web
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/guanxi-crm/guanxi"
-	"github.com/guanxi-crm/guanxi/internal/jobs"
 	"github.com/guanxi-crm/guanxi/internal/retention"
 )
 
@@ -69,19 +65,9 @@ func (h *Handler) retentionRuleSave(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (h *Handler) retentionRunNow(w http.ResponseWriter, r *http.Request) error {
-	if _, err := retentionQueue(r.Context(), h.app.Jobs, actor(r)); err != nil {
+	if _, err := h.app.Retention.RunLater(r.Context(), actor(r)); err != nil {
 		return err
 	}
 	h.flash(r.Context(), "retention.queued")
 	return redirect(w, r, "/admin/retention")
-}
-
-// retentionQueue enqueues a run keyed by the minute, so a double click
-// queues one.
-func retentionQueue(ctx context.Context, js *jobs.Service, a guanxi.Actor) (bool, error) {
-	if js == nil {
-		return false, guanxi.Conflict("retention.no_jobs", nil)
-	}
-	p, _ := json.Marshal(map[string]string{"by": a.Username})
-	return js.Enqueue(ctx, jobs.NewJob{Kind: retention.JobKind, Key: "retention-now-" + time.Now().UTC().Format("200601021504"), Payload: p})
 }

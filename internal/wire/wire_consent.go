@@ -29,6 +29,9 @@ func wireConsent(ctx context.Context, a *app.App, s *sqlstore.Store) error {
 	if a.Jobs == nil {
 		return nil
 	}
+	a.Retention.Enqueue = func(ctx context.Context, key string, payload []byte) (bool, error) {
+		return a.Jobs.Enqueue(ctx, jobs.NewJob{Kind: retention.JobKind, Key: key, Payload: payload})
+	}
 	a.Jobs.Handle(retention.JobKind, func(ctx context.Context, j jobs.Job) error {
 		var p struct {
 			By string `json:"by"`
