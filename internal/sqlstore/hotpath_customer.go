@@ -211,6 +211,16 @@ func hotFlatBools(s string, m map[string]bool) bool {
 // ask for one more than a page to know whether another follows).
 func scanCustomers(rows *sql.Rows, capHint int) ([]customer.Customer, error) {
 	defer rows.Close()
+	return scanAllCustomers(rows, capHint)
+}
+
+// scanAllCustomers reads the rows of database/sql or of pgx; the caller
+// closes them.
+func scanAllCustomers(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}, capHint int) ([]customer.Customer, error) {
 	out := make([]customer.Customer, 0, capHint)
 	r := newCustomerScan()
 	for rows.Next() {
@@ -232,16 +242,7 @@ func (s *Store) pgCustomers(ctx context.Context, q string, args []any) ([]custom
 		return nil, err
 	}
 	defer rows.Close()
-	out := make([]customer.Customer, 0, 1)
-	r := newCustomerScan()
-	for rows.Next() {
-		c, err := r.scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanAllCustomers(rows, 1)
 }
 
 func hotInt(v any) (int64, error) {

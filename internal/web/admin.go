@@ -23,13 +23,18 @@ func (h *Handler) owners(ctx context.Context, a guanxi.Actor) []ownerOption {
 	}
 	out := make([]ownerOption, 0, len(users))
 	for _, u := range users {
-		label := u.Name + " (" + u.Username + ")"
-		if u.OrgUnitName != "" {
-			label += " · " + u.OrgUnitName
-		}
-		out = append(out, ownerOption{ID: u.ID, Label: label})
+		out = append(out, ownerOption{ID: u.ID, Label: ownerLabel(u.Name, u.Username, u.OrgUnitName)})
 	}
 	return out
+}
+
+// ownerLabel is how an owner reads in the menus: "name (username) · unit".
+func ownerLabel(name, username, unit string) string {
+	label := name + " (" + username + ")"
+	if unit != "" {
+		label += " · " + unit
+	}
+	return label
 }
 
 type usersView struct {

@@ -283,11 +283,7 @@ func (h *Handler) listOwners(ctx context.Context, a guanxi.Actor) []ownerOption 
 	}
 	out := make([]ownerOption, 0, len(users))
 	for _, u := range users {
-		label := u.Name + " (" + u.Username + ")"
-		if u.OrgUnitName != "" {
-			label += " · " + u.OrgUnitName
-		}
-		out = append(out, ownerOption{ID: u.ID, Label: label})
+		out = append(out, ownerOption{ID: u.ID, Label: ownerLabel(u.Name, u.Username, u.OrgUnitName)})
 	}
 	return out
 }
