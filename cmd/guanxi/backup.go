@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
+	"github.com/guanxi-crm/guanxi/internal/fieldcrypt"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 )
 
@@ -24,13 +26,17 @@ const backupPrefix = "guanxi-"
 const backupUsage = `guanxi backup — an online backup while the server runs
 
 Usage:
-  guanxi backup [--data DIR | --db DSN] [--out FILE | --dir DIR] [--keep N]
+  guanxi backup [--data DIR | --db DSN] [--key-file FILE] [--out FILE | --dir DIR] [--keep N]
 
 SQLite: VACUUM INTO a consistent snapshot (writers carry on), checked with
 integrity_check. PostgreSQL: pg_dump -Fc (pg_dump must be installed).
-Without --out the file is DIR/guanxi-YYYYMMDD-HHMMSS.mmm.db (.dump for
-PostgreSQL), DIR defaulting to DATA/backups; --keep N (default 7) then
-removes the oldest backups in DIR beyond N. Restore with guanxi restore.
+Every backup is encrypted (AES-256-GCM) with a key derived from the key
+file (default DATA/guanxi.key), which is not in the backup: keep a copy of
+the key file apart from the backups, or they cannot be restored.
+Without --out the file is DIR/guanxi-YYYYMMDD-HHMMSS.mmm.db.gxenc
+(.dump.gxenc for PostgreSQL), DIR defaulting to DATA/backups; --keep N
+(default 7) then removes the oldest backups in DIR beyond N. Restore with
+guanxi restore.
 `
 
 func cmdBackup(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -82,20 +88,25 @@ func backupAs(ctx context.Context, a guanxi.Actor, c config, out, dir string, ke
 		if pg {
 			ext = ".dump"
 		}
-		out = filepath.Join(dir, backupPrefix+time.Now().UTC().Format("20060102-150405.000")+ext)
+		out = filepath.Join(dir, backupPrefix+time.Now().UTC().Format("20060102-150405.000")+ext+encryptedExt)
 	}
 	if _, err := os.Stat(out); err == nil {
 		return "", fmt.Errorf("backup: %s already exists", out)
 	}
-	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{})
+	ring, _, err := keyRing(c, false)
+	if err != nil {
+		return "", fmt.Errorf("backup: backups are encrypted with the key file of the data: %w", err)
+	}
+	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{Keys: ring})
 	if err != nil {
 		return "", err
 	}
 	defer s.Close()
+	key := ring.DerivedKey(backupKeyLabel)
 	if pg {
-		err = pgDumpTo(ctx, c.dsn(), out, pgDump)
+		err = pgDumpEncrypted(ctx, c.dsn(), out, pgDump, key)
 	} else {
-		err = s.BackupSQLite(ctx, out)
+		err = backupSQLiteEncrypted(ctx, s, out, key)
 	}
 	e := audit.New(a, audit.ActionBackup, "backup", 0, map[string]any{"file": filepath.Base(out)})
 	if err != nil {
@@ -121,20 +132,62 @@ func backupAs(ctx context.Context, a guanxi.Actor, c config, out, dir string, ke
 	return out, nil
 }
 
-// pgDumpTo writes a pg_dump custom-format archive of dsn to out, through a
-// temporary name so a failed dump leaves no file under the final one.
-func pgDumpTo(ctx context.Context, dsn, out, pgDump string) error {
+// backupSQLiteEncrypted snapshots the database into a private folder
+// beside out (VACUUM INTO needs a file it can seek in), checks it,
+// encrypts it into out and removes the plaintext.
+func backupSQLiteEncrypted(ctx context.Context, s *sqlstore.Store, out string, key []byte) error {
+	dir := filepath.Dir(out)
+	removeStalePlain(dir)
+	tmp, err := os.MkdirTemp(dir, plainTempPrefix)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	snap := filepath.Join(tmp, "snapshot.db")
+	if err := s.BackupSQLite(ctx, snap); err != nil {
+		return err
+	}
+	f, err := os.Open(snap)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer f.Close()
+	return writeEncrypted(out, key, f, nil)
+}
+
+// pgDumpEncrypted encrypts a pg_dump custom-format archive of dsn into out
+// as pg_dump writes it: the plaintext never reaches the disk. A failed dump
+// leaves no file under the final name.
+func pgDumpEncrypted(ctx context.Context, dsn, out, pgDump string, key []byte) error {
 	bin, err := exec.LookPath(pgDump)
 	if err != nil {
 		return fmt.Errorf("backup: pg_dump not found (install the PostgreSQL client): %w", err)
 	}
-	tmp := out + ".part"
-	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file", tmp, "--dbname", dsn)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("backup: pg_dump: %v: %s", err, strings.TrimSpace(string(msg)))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--dbname", dsn)
+	var msg bytes.Buffer
+	cmd.Stderr = &msg
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("backup: pg_dump: %w", err)
 	}
-	return os.Rename(tmp, out)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("backup: pg_dump: %w", err)
+	}
+	waited := false
+	err = writeEncrypted(out, key, stdout, func() error {
+		waited = true
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("backup: pg_dump: %v: %s", err, strings.TrimSpace(msg.String()))
+		}
+		return nil
+	})
+	if !waited { // the file could not be written: stop pg_dump
+		cancel()
+		cmd.Wait()
+	}
+	return err
 }
 
 // rotateBackups removes the oldest dated backups in dir beyond keep (the
@@ -147,7 +200,7 @@ func rotateBackups(dir string, keep int) error {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if !e.IsDir() && strings.HasPrefix(n, backupPrefix) && (strings.HasSuffix(n, ".db") || strings.HasSuffix(n, ".dump")) {
+		if !e.IsDir() && strings.HasPrefix(n, backupPrefix) && isBackupName(strings.TrimSuffix(n, encryptedExt)) {
 			names = append(names, n)
 		}
 	}
@@ -161,15 +214,26 @@ func rotateBackups(dir string, keep int) error {
 	return nil
 }
 
+// isBackupName: a dated backup, encrypted or written before encryption.
+func isBackupName(n string) bool {
+	return strings.HasSuffix(n, ".db") || strings.HasSuffix(n, ".dump")
+}
+
 const restoreUsage = `guanxi restore — restore a backup into a clean data folder or an empty database
 
 Usage:
-  guanxi restore --from FILE [--data DIR | --db DSN]
+  guanxi restore --from FILE [--data DIR | --db DSN] [--key-file FILE]
 
-SQLite: the backup is checked (integrity_check, foreign keys), then copied to
-DATA/guanxi.db; the data folder must not hold a database yet. PostgreSQL:
-pg_restore into the database of --db, which must be empty. Then migrations
-bring the schema up to this version and the audit chain is verified.
+An encrypted backup (.gxenc) opens only with the key file of the data
+folder it was taken from: DATA/guanxi.key of the target, or --key-file
+(GUANXI_KEY_FILE) on a clean host; that key file is then copied into the
+data folder when it has none. A backup written before backups were
+encrypted is restored as it is.
+SQLite: the backup is decrypted into the data folder and checked
+(integrity_check, foreign keys), then becomes DATA/guanxi.db; the data
+folder must not hold a database yet. PostgreSQL: pg_restore into the
+database of --db, which must be empty. Then migrations bring the schema up
+to this version and the audit chain is verified.
 `
 
 func cmdRestore(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -187,22 +251,14 @@ func cmdRestore(ctx context.Context, args []string, getenv func(string) string, 
 	if *from == "" {
 		return errors.New("restore: --from FILE is required")
 	}
-	if _, err := os.Stat(*from); err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	dsn := c.dsn()
-	if sqlstore.IsPostgresDSN(dsn) {
-		if err := restorePostgres(ctx, dsn, *from, *pgRestore); err != nil {
-			return err
-		}
-	} else if err := restoreSQLite(ctx, dsn, *from); err != nil {
-		return err
-	}
-	s, err := openStore(ctx, c) // migrates a backup of an older version
+	s, err := restoreInto(ctx, c, *from, *pgRestore, stdout)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if err := placeKeyFile(c, stdout); err != nil {
+		return err
+	}
 	broken, checked, err := s.VerifyAudit(ctx)
 	if err == nil && broken != 0 {
 		err = fmt.Errorf("restore: the audit chain of the restored database is broken at seq %d", broken)
@@ -228,49 +284,124 @@ func cmdRestore(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-func restoreSQLite(ctx context.Context, dest, from string) error {
+// restoreInto restores the backup from into the database of c and opens
+// it, migrated, with the key ring that belongs to it. A SQLite database
+// that does not open with that ring is removed again, so the restore can
+// be repeated with the right key file.
+func restoreInto(ctx context.Context, c config, from, pgRestore string, stdout io.Writer) (*sqlstore.Store, error) {
+	f, err := os.Open(from)
+	if err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	defer f.Close()
+	encrypted, err := isEncryptedBackup(f)
+	if err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	var (
+		ring    *fieldcrypt.Ring
+		src     io.Reader // the decrypted backup; nil: read from as it is
+		created bool
+	)
+	if encrypted {
+		if ring, src, err = openEncryptedBackup(c, from, f); err != nil {
+			return nil, err
+		}
+	} else {
+		// A backup from before encryption: its values are plaintext, so a
+		// new key file serves when the target has none.
+		if ring, created, err = keyRing(c, true); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
+		fmt.Fprintf(stdout, "restore: note: %s is not encrypted (written before backups were encrypted); take a new backup and remove this one\n", from)
+	}
+	dsn := c.dsn()
+	pg := sqlstore.IsPostgresDSN(dsn)
+	if pg {
+		err = restorePostgres(ctx, dsn, from, src, pgRestore, ring)
+	} else {
+		err = restoreSQLite(ctx, dsn, from, src)
+	}
+	var s *sqlstore.Store
+	if err == nil {
+		s, err = openMigrated(ctx, c, ring) // migrates a backup of an older version
+		if err != nil && !pg {
+			removeSQLite(dsn)
+			if errors.Is(err, sqlstore.ErrKeyMismatch) {
+				err = fmt.Errorf("restore: the restored database does not open with the key file %s, so it was removed again: %w", c.keyPath(), err)
+			} else {
+				err = fmt.Errorf("restore: the restored database does not open, so it was removed again: %w", err)
+			}
+		}
+	}
+	if err != nil && created {
+		os.Remove(c.keyPath())
+	}
+	return s, err
+}
+
+// openMigrated opens the database of c with ring and migrates it; the
+// migration checks that ring is the one its values are sealed with.
+func openMigrated(ctx context.Context, c config, ring *fieldcrypt.Ring) (*sqlstore.Store, error) {
+	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{SyncNormal: c.SyncNormal, Keys: ring})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// restoreSQLite writes the backup (src decrypted, or the file from as it
+// is) to dest.restoring, fsyncs and checks it, then renames it to dest, so
+// a crash or a damaged backup never leaves a database under dest.
+func restoreSQLite(ctx context.Context, dest, from string, src io.Reader) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("restore: %s already exists; restore into a clean data folder (move the old one aside first)", dest)
 	}
-	if err := sqlstore.CheckSQLiteFile(ctx, from, true); err != nil {
-		return fmt.Errorf("restore: the backup is damaged: %w", err)
+	if src == nil {
+		if err := sqlstore.CheckSQLiteFile(ctx, from, true); err != nil {
+			return backupDamaged(err)
+		}
+		f, err := os.Open(from)
+		if err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		defer f.Close()
+		src = f
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
 		return err
 	}
 	tmp := dest + ".restoring"
-	if err := copyFileSync(from, tmp); err != nil {
+	if err := writeFileSync(tmp, src); err != nil {
+		if isStreamDamage(err) {
+			return backupDamaged(err)
+		}
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := sqlstore.CheckSQLiteFile(ctx, tmp, true); err != nil {
+		os.Remove(tmp)
+		return backupDamaged(err)
+	}
+	if err := os.Rename(tmp, dest); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
-	return os.Rename(tmp, dest)
+	return syncDir(filepath.Dir(dest))
 }
 
-// copyFileSync copies src to dst and fsyncs it, so a crash never leaves a
-// half-written file under the final name.
-func copyFileSync(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+// isStreamDamage: the encrypted backup was cut or altered.
+func isStreamDamage(err error) bool {
+	return errors.Is(err, fieldcrypt.ErrTruncated) || errors.Is(err, fieldcrypt.ErrTampered)
 }
 
-func restorePostgres(ctx context.Context, dsn, from, pgRestore string) error {
-	s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+// restorePostgres pg_restores into the empty database dsn: src (the
+// decrypted backup) streamed to pg_restore's input, or the file from.
+func restorePostgres(ctx context.Context, dsn, from string, src io.Reader, pgRestore string, ring *fieldcrypt.Ring) error {
+	s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Keys: ring})
 	if err != nil {
 		return err
 	}
@@ -286,9 +417,61 @@ func restorePostgres(ctx context.Context, dsn, from, pgRestore string) error {
 	if err != nil {
 		return fmt.Errorf("restore: pg_restore not found (install the PostgreSQL client): %w", err)
 	}
-	cmd := exec.CommandContext(ctx, bin, "--no-owner", "--exit-on-error", "--single-transaction", "--dbname", dsn, from)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("restore: pg_restore: %v: %s", err, strings.TrimSpace(string(msg)))
+	args := []string{"--no-owner", "--exit-on-error", "--single-transaction", "--dbname", dsn}
+	if src == nil {
+		cmd := exec.CommandContext(ctx, bin, append(args, from)...)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("restore: pg_restore: %v: %s", err, strings.TrimSpace(string(msg)))
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var msg bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &msg, &msg
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("restore: pg_restore: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("restore: pg_restore: %w", err)
+	}
+	in := &readErr{r: src}
+	_, cerr := io.Copy(stdin, in)
+	if in.err != nil {
+		// Killed before it can commit its single transaction: nothing of a
+		// damaged backup stays in the database.
+		cancel()
+		stdin.Close()
+		cmd.Wait()
+		return backupDamaged(in.err)
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("restore: pg_restore: %v: %s", err, strings.TrimSpace(msg.String()))
+	}
+	if cerr != nil {
+		// pg_restore finished before the end of the archive: the rest must
+		// still authenticate, or the backup was altered after its data.
+		if _, err := io.Copy(io.Discard, in); err != nil {
+			return fmt.Errorf("restore: pg_restore finished, but the rest of the backup is damaged; drop the database and restore again: %w", err)
+		}
 	}
 	return nil
+}
+
+// readErr remembers the error of its reader, so a failed copy tells a
+// damaged backup from a pg_restore that stopped reading.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }

@@ -82,8 +82,8 @@ func checkBackupAuditRows(t *testing.T, src, r1, r2 *sqlstore.Store, file2 strin
 func TestBackupAuditFailed(t *testing.T) {
 	root := t.TempDir()
 	data := filepath.Join(root, "live")
-	src := newBackupSource(t, filepath.Join(data, "guanxi.db"))
-	out := filepath.Join(root, "no-such-folder", "x.db")
+	src := newBackupSource(t, filepath.Join(data, "guanxi.db"), filepath.Join(data, "guanxi.key"))
+	out := filepath.Join(root, "no-such-folder", "x.db"+encryptedExt)
 	err := run(context.Background(), []string{"backup", "--data", data, "--out", out}, env(nil), nil, io.Discard, io.Discard)
 	if err == nil {
 		t.Fatal("a backup into a missing folder succeeded")

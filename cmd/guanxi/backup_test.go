@@ -20,14 +20,17 @@ import (
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/app"
 	"github.com/guanxi-crm/guanxi/internal/customer"
+	"github.com/guanxi-crm/guanxi/internal/fieldcrypt"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore/sqltest"
 )
 
-// backupSource is a live database with an administrator and a writer that
-// creates customers (each with its audit row) until stopped.
+// backupSource is a live database with its key file, an administrator and
+// a writer that creates customers (each with its audit row) until stopped.
 type backupSource struct {
 	s       *sqlstore.Store
+	ring    *fieldcrypt.Ring
+	keyFile string
 	a       *app.App
 	admin   guanxi.Actor
 	stop    chan struct{}
@@ -36,10 +39,16 @@ type backupSource struct {
 	err     error
 }
 
-func newBackupSource(t *testing.T, dsn string) *backupSource {
+// newBackupSource makes the database dsn sealed with a new key file at
+// keyFile, as serve does on its first start.
+func newBackupSource(t *testing.T, dsn, keyFile string) *backupSource {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	ring, err := fieldcrypt.Create(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Keys: ring})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +67,7 @@ func newBackupSource(t *testing.T, dsn string) *backupSource {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &backupSource{s: s, a: a, admin: u.Actor("test"), stop: make(chan struct{})}
+	b := &backupSource{s: s, ring: ring, keyFile: keyFile, a: a, admin: u.Actor("test"), stop: make(chan struct{})}
 	for range 50 {
 		b.create(t)
 	}
@@ -137,9 +146,9 @@ func digest(t *testing.T, s *sqlstore.Store) string {
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
 
-func openRestored(t *testing.T, dsn string) *sqlstore.Store {
+func openRestored(t *testing.T, dsn string, ring *fieldcrypt.Ring) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{Keys: ring})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +156,17 @@ func openRestored(t *testing.T, dsn string) *sqlstore.Store {
 	return s
 }
 
+// backupFile is the file `guanxi backup` said it wrote.
+func backupFile(out string) string {
+	return strings.TrimSpace(strings.SplitN(strings.TrimPrefix(out, "backup: wrote "), " (", 2)[0])
+}
+
 // checkBackupRoundTrip backs up src while it writes, restores into dst and
 // checks the restore is a consistent point between the counts before and
 // after; then backs up the quiet database and checks the restore is equal.
-func checkBackupRoundTrip(t *testing.T, srcArgs []string, src *backupSource, restoreArgs func(round int) []string, restoredDSN func(round int) string, dir string) {
+// Both backups are checked to be encrypted (checkBackupProtected); the
+// second one's file is returned.
+func checkBackupRoundTrip(t *testing.T, srcArgs []string, src *backupSource, restoreArgs func(round int) []string, restoredDSN func(round int) string, dir, magic string) string {
 	ctx := context.Background()
 	before, err := src.s.TableCounts(ctx)
 	if err != nil {
@@ -167,7 +183,8 @@ func checkBackupRoundTrip(t *testing.T, srcArgs []string, src *backupSource, res
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := strings.TrimSpace(strings.SplitN(strings.TrimPrefix(out.String(), "backup: wrote "), " (", 2)[0])
+	file := backupFile(out.String())
+	checkBackupProtected(t, file, src.ring, magic)
 	out.Reset()
 	if err := run(ctx, append([]string{"restore", "--from", file}, restoreArgs(1)...), env(nil), nil, &out, io.Discard); err != nil {
 		t.Fatalf("restore: %v", err)
@@ -175,7 +192,7 @@ func checkBackupRoundTrip(t *testing.T, srcArgs []string, src *backupSource, res
 	if !strings.Contains(out.String(), "audit chain intact") {
 		t.Fatalf("restore said: %s", out.String())
 	}
-	r1 := openRestored(t, restoredDSN(1))
+	r1 := openRestored(t, restoredDSN(1), src.ring)
 	got, err := r1.TableCounts(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -201,11 +218,12 @@ func checkBackupRoundTrip(t *testing.T, srcArgs []string, src *backupSource, res
 	if err := run(ctx, append([]string{"backup", "--dir", dir}, srcArgs...), env(nil), nil, &out, io.Discard); err != nil {
 		t.Fatalf("backup: %v", err)
 	}
-	file = strings.TrimSpace(strings.SplitN(strings.TrimPrefix(out.String(), "backup: wrote "), " (", 2)[0])
+	file = backupFile(out.String())
+	checkBackupProtected(t, file, src.ring, magic)
 	if err := run(ctx, append([]string{"restore", "--from", file}, restoreArgs(2)...), env(nil), nil, io.Discard, io.Discard); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
-	r2 := openRestored(t, restoredDSN(2))
+	r2 := openRestored(t, restoredDSN(2), src.ring)
 	want, err := src.s.TableCounts(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -223,56 +241,90 @@ func checkBackupRoundTrip(t *testing.T, srcArgs []string, src *backupSource, res
 		t.Fatalf("checksum of the restore %s differs from the source %s", d2, d1)
 	}
 	checkBackupAuditRows(t, src.s, r1, r2, file)
+	return file
 }
 
-// TestBackupRestoreSQLite is TESTPLAN H1/H2 on SQLite: an online backup
+// TestBackupRestoreSQLite is TESTPLAN H1/H2/H4 on SQLite: an online backup
 // while writing about 100 customers a second, restored into a clean data
-// folder; then a quiet backup restored equal to the source.
+// folder with the key file passed (which is then copied beside the data);
+// then a quiet backup restored, with the key file already beside the
+// target, equal to the source.
 func TestBackupRestoreSQLite(t *testing.T) {
 	root := t.TempDir()
 	data := filepath.Join(root, "live")
-	src := newBackupSource(t, filepath.Join(data, "guanxi.db"))
+	src := newBackupSource(t, filepath.Join(data, "guanxi.db"), filepath.Join(data, "guanxi.key"))
 	dir := filepath.Join(root, "backups")
-	restored := func(round int) string { return filepath.Join(root, fmt.Sprintf("restored-%d", round), "guanxi.db") }
-	checkBackupRoundTrip(t, []string{"--data", data}, src,
-		func(round int) []string { return []string{"--data", filepath.Dir(restored(round))} }, restored, dir)
+	restoredDir := func(round int) string { return filepath.Join(root, fmt.Sprintf("restored-%d", round)) }
+	restored := func(round int) string { return filepath.Join(restoredDir(round), "guanxi.db") }
+	copyKey(t, src.keyFile, filepath.Join(restoredDir(2), "guanxi.key"))
+	file := checkBackupRoundTrip(t, []string{"--data", data}, src,
+		func(round int) []string {
+			if round == 1 {
+				return []string{"--data", restoredDir(1), "--key-file", src.keyFile}
+			}
+			return []string{"--data", restoredDir(2)}
+		}, restored, dir, "SQLite format 3\x00")
+	checkSameBytes(t, filepath.Join(restoredDir(1), "guanxi.key"), src.keyFile)
 
 	// Restore refuses a folder that already holds a database and a damaged backup.
 	ctx := context.Background()
-	files, _ := filepath.Glob(filepath.Join(dir, backupPrefix+"*.db"))
-	if len(files) != 2 {
+	files, _ := filepath.Glob(filepath.Join(dir, backupPrefix+"*.db"+encryptedExt))
+	if len(files) != 2 || files[1] != file {
 		t.Fatalf("backups: %v", files)
 	}
 	err := run(ctx, []string{"restore", "--from", files[0], "--data", data}, env(nil), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("restore over a live database: %v", err)
 	}
-	bad := filepath.Join(root, "damaged.db")
-	b, _ := os.ReadFile(files[1])
-	os.WriteFile(bad, b[:len(b)/2], 0o600)
-	err = run(ctx, []string{"restore", "--from", bad, "--data", filepath.Join(root, "r3")}, env(nil), nil, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "damaged") {
-		t.Fatalf("restore of a truncated backup: %v", err)
+	r3 := filepath.Join(root, "r3")
+	noDB := func(folder string) {
+		t.Helper()
+		for _, f := range []string{"guanxi.db", "guanxi.db.restoring"} {
+			if _, err := os.Stat(filepath.Join(folder, f)); err == nil {
+				t.Fatalf("a refused restore left %s behind", f)
+			}
+		}
 	}
-	if _, err := os.Stat(filepath.Join(root, "r3", "guanxi.db")); err == nil {
-		t.Fatal("a damaged backup left a database behind")
+	b, _ := os.ReadFile(file)
+	for name, bad := range map[string][]byte{"truncated": b[:len(b)/2], "altered": flipByte(b, len(b)/3)} {
+		damaged := filepath.Join(root, name+".db"+encryptedExt)
+		os.WriteFile(damaged, bad, 0o600)
+		err = run(ctx, []string{"restore", "--from", damaged, "--data", r3, "--key-file", src.keyFile}, env(nil), nil, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "damaged") {
+			t.Fatalf("restore of a %s backup: %v", name, err)
+		}
+		noDB(r3)
 	}
+	checkRestoreNeedsKey(t, file, root, nil, func() { noDB(filepath.Join(root, "nokey")) })
 }
 
 // TestBackupRotation keeps the newest --keep dated backups.
 func TestBackupRotation(t *testing.T) {
 	root := t.TempDir()
 	data := filepath.Join(root, "live")
-	newBackupSource(t, filepath.Join(data, "guanxi.db"))
+	newBackupSource(t, filepath.Join(data, "guanxi.db"), filepath.Join(data, "guanxi.key"))
 	dir := filepath.Join(root, "b")
 	os.MkdirAll(dir, 0o700)
 	for i := range 5 {
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s2020010%d-000000.db", backupPrefix, i+1)), []byte("old"), 0o600)
 	}
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o600)
+	// Snapshot folders a crashed backup left: an old one is removed, one
+	// that may belong to a backup running now is not.
+	stale, fresh := filepath.Join(dir, plainTempPrefix+"crashed"), filepath.Join(dir, plainTempPrefix+"running")
+	os.Mkdir(stale, 0o700)
+	os.Mkdir(fresh, 0o700)
+	os.Chtimes(stale, time.Now().Add(-2*stalePlainAge), time.Now().Add(-2*stalePlainAge))
 	if err := run(context.Background(), []string{"backup", "--data", data, "--dir", dir, "--keep", "3"}, env(nil), nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Fatal("an old snapshot folder was not removed")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Fatal("a recent snapshot folder was removed")
+	}
+	os.Remove(fresh)
 	left, _ := filepath.Glob(filepath.Join(dir, "*"))
 	var names []string
 	for _, f := range left {
@@ -314,23 +366,77 @@ func freshPGDatabase(t *testing.T, tag string) string {
 	return u.String()
 }
 
-// TestBackupRestorePostgres is TESTPLAN H3: pg_dump during writes, then
-// pg_restore into an empty database, and a quiet round trip that is equal.
+// TestBackupRestorePostgres is TESTPLAN H3/H4: pg_dump during writes,
+// encrypted as it streams, then pg_restore into an empty database, and a
+// quiet round trip that is equal; round 1 is told where the key file is,
+// round 2's data folder gets a copy of it.
 func TestBackupRestorePostgres(t *testing.T) {
 	srcDSN := freshPGDatabase(t, "bsrc")
 	if _, err := exec.LookPath("pg_dump"); err != nil {
 		t.Fatal("pg_dump is not installed (the PostgreSQL client); .ci/run installs it")
 	}
-	src := newBackupSource(t, srcDSN)
+	root := t.TempDir()
+	src := newBackupSource(t, srcDSN, filepath.Join(root, "keys", "guanxi.key"))
 	targets := map[int]string{1: freshPGDatabase(t, "bdst1"), 2: freshPGDatabase(t, "bdst2")}
-	dir := t.TempDir()
-	checkBackupRoundTrip(t, []string{"--db", srcDSN}, src,
-		func(round int) []string { return []string{"--db", targets[round]} },
-		func(round int) string { return targets[round] }, dir)
+	hostData := filepath.Join(root, "host")
+	os.Mkdir(hostData, 0o700)
+	dir := filepath.Join(root, "backups")
+	file := checkBackupRoundTrip(t, []string{"--db", srcDSN, "--key-file", src.keyFile}, src,
+		func(round int) []string {
+			data := filepath.Join(root, "no-such-folder")
+			if round == 2 {
+				data = hostData
+			}
+			return []string{"--db", targets[round], "--key-file", src.keyFile, "--data", data}
+		},
+		func(round int) string { return targets[round] }, dir, "PGDMP")
+	checkSameBytes(t, filepath.Join(hostData, "guanxi.key"), src.keyFile)
+	if _, err := os.Stat(filepath.Join(root, "no-such-folder")); err == nil {
+		t.Fatal("restore made a data folder to put the key file in")
+	}
+
 	// Restore refuses a database that is not empty.
-	files, _ := filepath.Glob(filepath.Join(dir, backupPrefix+"*.dump"))
-	err := run(context.Background(), []string{"restore", "--from", files[0], "--db", srcDSN}, env(nil), nil, io.Discard, io.Discard)
+	ctx := context.Background()
+	err := run(ctx, []string{"restore", "--from", file, "--db", srcDSN, "--key-file", src.keyFile}, env(nil), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "empty database") {
 		t.Fatalf("restore into a live database: %v", err)
 	}
+	// Without the key, with another key or from a damaged backup, nothing
+	// is restored: pg_restore is stopped before its transaction commits.
+	target := freshPGDatabase(t, "bdst3")
+	empty := func() {
+		t.Helper()
+		s := openRestored(t, target, src.ring)
+		counts, err := s.TableCounts(ctx)
+		if err != nil || len(counts) != 0 {
+			t.Fatalf("a refused restore left %d tables: %v", len(counts), err)
+		}
+		s.Close()
+	}
+	checkRestoreNeedsKey(t, file, root, []string{"--db", target}, empty)
+	b, _ := os.ReadFile(file)
+	if len(b) < 3*fieldcrypt.DefaultChunkSize {
+		t.Fatalf("the dump has %d bytes: too few chunks for pg_restore to be reading when the damage is met", len(b))
+	}
+	for name, bad := range map[string][]byte{"truncated": b[:len(b)-100], "altered": flipByte(b, len(b)-50)} {
+		damaged := filepath.Join(root, name+".dump"+encryptedExt)
+		os.WriteFile(damaged, bad, 0o600)
+		err = run(ctx, []string{"restore", "--from", damaged, "--db", target, "--key-file", src.keyFile}, env(nil), nil, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "damaged") {
+			t.Fatalf("restore of a %s backup: %v", name, err)
+		}
+		empty()
+	}
+
+	// A dump written before backups were encrypted still restores.
+	plain := filepath.Join(root, "guanxi-20250101-000000.000.dump")
+	if msg, err := exec.Command("pg_dump", "--format=custom", "--no-owner", "--file", plain, "--dbname", srcDSN).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v: %s", err, msg)
+	}
+	var out bytes.Buffer
+	err = run(ctx, []string{"restore", "--from", plain, "--db", target, "--key-file", src.keyFile, "--data", filepath.Join(root, "no-such-folder")}, env(nil), nil, &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "not encrypted") || !strings.Contains(out.String(), "run guanxi with --key-file "+src.keyFile) {
+		t.Fatalf("restore of an unencrypted dump: %v\n%s", err, out.String())
+	}
+	checkPlainRestore(t, src, openRestored(t, target, src.ring))
 }

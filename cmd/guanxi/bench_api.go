@@ -176,7 +176,7 @@ func benchAPI(ctx context.Context, o *benchOpts, rep *strings.Builder, g *goals,
 	} else {
 		s.Close()
 		say("starting guanxi serve and C-HELLO as child processes")
-		if prod, err = startServeChild(ctx, c.DB); err != nil {
+		if prod, err = startServeChild(ctx, c); err != nil {
 			return err
 		}
 		defer prod.stop()

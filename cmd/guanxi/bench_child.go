@@ -131,13 +131,14 @@ func (c *benchChild) stop() {
 	}
 }
 
-// startServeChild runs `guanxi serve` on dsn on a free loopback port. The
+// startServeChild runs `guanxi serve` on c's database and key file on a
+// free loopback port. The
 // per-user rate limit is off (the load is one synthetic user far faster
 // than a person); every other production default stays, including the
 // in-flight limit that answers 503 under overload. Its log goes nowhere.
-func startServeChild(ctx context.Context, dsn string) (*benchChild, error) {
+func startServeChild(ctx context.Context, c config) (*benchChild, error) {
 	cmd, err := selfCommand(ctx, []string{"GUANXI_RATE_LIMIT_USER=-1", "GUANXI_ADMIN_PASSWORD=" + benchAdminPassword},
-		"serve", "--addr", "127.0.0.1:0", "--db", dsn)
+		"serve", "--addr", "127.0.0.1:0", "--db", c.DB, "--key-file", c.keyPath())
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -54,6 +55,7 @@ func benchPG(ctx context.Context, o *benchOpts, rep *strings.Builder, g *goals, 
 	defer pgb.drop(context.WithoutCancel(ctx), schema)
 	c := o.c
 	c.DB, c.DemoCustomers = dsn, o.pgCustomers
+	c.KeyFile = filepath.Join(o.work, "pg-"+schema+".key")
 	fmt.Fprintf(rep, "## API, PostgreSQL\n\n")
 	s, err := openStore(ctx, c)
 	if err != nil {
@@ -68,7 +70,7 @@ func benchPG(ctx context.Context, o *benchOpts, rep *strings.Builder, g *goals, 
 		return err
 	}
 	s.Close()
-	prod, err := startServeChild(ctx, dsn)
+	prod, err := startServeChild(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 )
 
 // config is built from flags with GUANXI_* environment fallbacks.
@@ -13,6 +15,7 @@ type config struct {
 	Addr          string
 	Data          string
 	DB            string
+	KeyFile       string
 	Demo          bool
 	DemoCustomers int
 	Seed          uint64
@@ -29,6 +32,18 @@ func (c config) dsn() string {
 		return c.DB
 	}
 	return filepath.Join(c.Data, "guanxi.db")
+}
+
+// keyPath is --key-file; else FILE.key beside a SQLite --db FILE, else
+// guanxi.key in the data folder.
+func (c config) keyPath() string {
+	switch {
+	case c.KeyFile != "":
+		return c.KeyFile
+	case c.DB != "" && !sqlstore.IsPostgresDSN(c.DB):
+		return c.DB + ".key"
+	}
+	return filepath.Join(c.Data, "guanxi.key")
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -56,6 +71,7 @@ func baseFlags(name string, getenv func(string) string, c *config) *flag.FlagSet
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.Data, "data", envOr(getenv, "GUANXI_DATA", "./guanxi-data"), "data folder (SQLite database, backups)")
 	fs.StringVar(&c.DB, "db", getenv("GUANXI_DB"), "database: SQLite file path or postgres:// URL (default DATA/guanxi.db)")
+	fs.StringVar(&c.KeyFile, "key-file", getenv("GUANXI_KEY_FILE"), "key file sealing ID numbers and secrets at rest (default DATA/guanxi.key, or FILE.key beside a SQLite --db FILE; created on first start; keep it apart from backups)")
 	fs.BoolVar(&c.SyncNormal, "sqlite-sync-normal", envBool(getenv, "GUANXI_SQLITE_SYNC_NORMAL"), "SQLite synchronous=NORMAL (faster; the last commits may be lost on power failure)")
 	return fs
 }

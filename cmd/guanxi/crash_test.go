@@ -98,7 +98,7 @@ func TestCrashDuringWrites(t *testing.T) {
 	// A last restart serves, and the audit chain is intact.
 	srv := startCrashServer(t, data)
 	srv.kill(t)
-	s, err := sqlstore.Open(ctx, filepath.Join(data, "guanxi.db"), sqlstore.Options{})
+	s, err := sqlstore.Open(ctx, filepath.Join(data, "guanxi.db"), sqlstore.Options{Keys: dataKeys(t, data)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,7 +171,7 @@ func TestImportCrashResume(t *testing.T) {
 	}
 	args := strings.Join([]string{"import", "customers", file, "--data", data, "--lang", "en",
 		"--batch", "300", "--defer-tokens-at", "3000", "--lease", "300ms", "--sqlite-sync-normal"}, "\x1f")
-	s, err := sqlstore.Open(context.Background(), filepath.Join(data, "guanxi.db"), sqlstore.Options{})
+	s, err := sqlstore.Open(context.Background(), filepath.Join(data, "guanxi.db"), sqlstore.Options{Keys: dataKeys(t, data)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,8 @@ Usage:
   guanxi privacy erase --customer NUMBER --reason REASON                  anonymise a customer (PIPL 47)
   guanxi backup [--out FILE | --dir DIR] [--keep N]     online backup (SQLite VACUUM INTO, PostgreSQL pg_dump)
   guanxi restore --from FILE                            restore into a clean data folder or an empty database
+  guanxi keys status                                    the key file and how many stored values each key seals
+  guanxi keys rotate [--grace 3s]                       new data key; re-seal every value under it, live (audited)
   guanxi version
 
 --db takes a SQLite file path or a postgres:// URL; by default the SQLite
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdPrivacy(ctx, args, getenv, stdout)
 	case "backup":
 		return cmdBackup(ctx, args, getenv, stdout)
+	case "keys":
+		return cmdKeys(ctx, args, getenv, stdout)
 	case "restore":
 		return cmdRestore(ctx, args, getenv, stdout)
 	case "version":

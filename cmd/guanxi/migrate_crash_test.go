@@ -206,6 +206,7 @@ func TestMigrationCrashPostgres(t *testing.T) {
 	versions := migrationVersions(t, sqlstore.Postgres)
 	ctx := context.Background()
 	dsn := sqltest.PostgresDSN(t)
+	keyDir := t.TempDir() // the key file every run shares
 	recorded := func() (maxV, n int64) {
 		s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 		if err != nil {
@@ -218,14 +219,14 @@ func TestMigrationCrashPostgres(t *testing.T) {
 		return maxV, n
 	}
 	for i, v := range versions {
-		if !migrateChild(t, []string{"--db", dsn}, fmt.Sprintf("migrate-after:%d", v)) {
+		if !migrateChild(t, []string{"--db", dsn, "--data", keyDir}, fmt.Sprintf("migrate-after:%d", v)) {
 			t.Fatalf("failpoint migrate-after:%d did not fire", v)
 		}
 		if maxV, n := recorded(); maxV != v || n != int64(i+1) {
 			t.Fatalf("after a kill at %d: max version %d, %d versions", v, maxV, n)
 		}
 	}
-	if migrateChild(t, []string{"--db", dsn}, "") {
+	if migrateChild(t, []string{"--db", dsn, "--data", keyDir}, "") {
 		t.Fatal("the last migrate was killed")
 	}
 	t.Logf("%d kills, each resumed to the next version", len(versions))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,15 +18,32 @@ import (
 
 // openStore opens and migrates the database named by c.
 func openStore(ctx context.Context, c config) (*sqlstore.Store, error) {
-	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{SyncNormal: c.SyncNormal})
+	s, _, err := openWithKeys(ctx, c)
+	return s, err
+}
+
+// openWithKeys opens the database of c with its key file (made on the
+// first start), migrates it and checks the key file against it; it
+// returns how many migrations it applied. A key file it made for a
+// database that belongs to another is removed again.
+func openWithKeys(ctx context.Context, c config) (*sqlstore.Store, int, error) {
+	keys, created, err := keyRing(c, true)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if _, err := s.Migrate(ctx); err != nil {
+	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{SyncNormal: c.SyncNormal, Keys: keys})
+	if err == nil {
+		var n int
+		if n, err = s.Migrate(ctx); err == nil {
+			return s, n, nil
+		}
 		s.Close()
-		return nil, err
 	}
-	return s, nil
+	if created && errors.Is(err, sqlstore.ErrKeyMismatch) {
+		os.Remove(c.keyPath())
+		err = fmt.Errorf("%w (no key file was found at %s)", err, c.keyPath())
+	}
+	return nil, 0, err
 }
 
 // openApp opens the store and wires the services for a one-shot command.

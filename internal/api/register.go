@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -54,9 +55,22 @@ func register[I, O any](api huma.API, h *Handler, r Route, summary string, fn fu
 // signed-in caller, whether the route's permission or a check in a service
 // refused it, writes one access_denied audit row (TESTPLAN E1) before the
 // status goes out. audit.Service.Denied throttles repeats.
+//
+// It also refuses a caller without the route's permission before the body
+// is read: no upload is spooled and no body parsed for a 403.
 func (h *Handler) auditDenied(r Route) huma.Middlewares {
 	return huma.Middlewares{func(hc huma.Context, next func(huma.Context)) {
-		next(&deniedContext{humaCtx: hc, h: h, r: r})
+		dc := &deniedContext{humaCtx: hc, h: h, r: r}
+		if !r.Public && r.Perm != "" {
+			if a, ok := guanxi.ActorFrom(hc.Context()); ok && !a.Can(r.Perm) {
+				p := problemOf(hc.Context(), h.app.I18n, guanxi.Forbidden("error.forbidden"))
+				hc.SetHeader("Content-Type", "application/problem+json")
+				dc.SetStatus(p.Status)
+				_ = json.NewEncoder(hc.BodyWriter()).Encode(p)
+				return
+			}
+		}
+		next(dc)
 	}}
 }
 

@@ -4,6 +4,7 @@ package api
 // path and permission, so this and the files it calls are the route table.
 func (h *Handler) routes(api humaAPI) {
 	h.systemRoutes(api)
+	h.encryptionRoutes(api)
 	h.customerRoutes(api)
 	h.childRoutes(api)
 	h.staffRoutes(api)

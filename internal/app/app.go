@@ -89,6 +89,10 @@ type App struct {
 	Access         *accesslog.Log
 	Breach         *accesslog.Breach
 	AuditRetention *accesslog.Retention
+
+	// Encryption shows auditors how encryption at rest stands (keys and
+	// sealed values by key); read-only.
+	Encryption *Encryption
 }
 
 // Periodic is background work run every Every by each serving instance.

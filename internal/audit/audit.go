@@ -84,6 +84,7 @@ const (
 const (
 	ActionBackup        = "backup"         // a backup written (by hand or on schedule), or failed
 	ActionBackupRestore = "backup.restore" // a backup restored, recorded in the restored database
+	ActionKeyRotate     = "key.rotate"     // the data key rotated and stored values re-sealed
 )
 
 // Actions lists every action, for filters in the UI.
@@ -97,7 +98,7 @@ var Actions = []string{ActionCreate, ActionUpdate, ActionDelete, ActionRestore, 
 	ActionJobRetry, ActionCareRun, ActionUnsubscribe, ActionMessageSend, ActionAppointment, ActionRenewal,
 	ActionConsentGrant, ActionConsentWithdraw, ActionDSARExport, ActionErase, ActionLegalHold,
 	ActionRetentionRule, ActionRetentionRun, ActionBreachQuery, ActionMFAEnroll, ActionMFADisable,
-	ActionMFAFailed, ActionAuditProtect, ActionBackup, ActionBackupRestore}
+	ActionMFAFailed, ActionAuditProtect, ActionBackup, ActionBackupRestore, ActionKeyRotate}
 
 // Entry is one audit row.
 type Entry struct {

@@ -206,8 +206,10 @@ func (s *Service) LoginEnrol(ctx context.Context, userID guanxi.ID, code, addr s
 
 // LoginCode is the second step of a sign-in that LoginStart left at
 // LoginNeedsCode: code is a current TOTP code or an unused recovery code.
-// Refusals count toward the lockout like wrong passwords and are audited
-// as mfa.failed with the reason (wrong, replay, recovery, locked).
+// Refusals count toward the lockout and the per-address throttle like
+// wrong passwords (a blocked address gets TooMany("auth.login_throttled")
+// before any check) and are audited as mfa.failed with the reason (wrong,
+// replay, recovery, locked).
 func (s *Service) LoginCode(ctx context.Context, userID guanxi.ID, code, addr string) (staff.User, error) {
 	u, err := s.pendingUser(ctx, userID)
 	if err != nil {
@@ -218,6 +220,13 @@ func (s *Service) LoginCode(ctx context.Context, userID guanxi.ID, code, addr st
 		return staff.User{}, errLogin()
 	}
 	now := s.now()
+	// Codes count against the client address like passwords do, so one
+	// address cannot try codes for many half-signed-in accounts.
+	throttle, err := s.takeAddr(ctx, addr, now)
+	if err != nil {
+		return staff.User{}, err
+	}
+	defer throttle.cancel()
 	lk := s.lockout(ctx)
 	failures, err := s.Store.LoginFailures(ctx, u.Username, lk.Since(now))
 	if err != nil {
@@ -230,6 +239,7 @@ func (s *Service) LoginCode(ctx context.Context, userID guanxi.ID, code, addr st
 			entries = append(entries, audit.New(u.Actor(addr), audit.ActionLockout, "user", u.ID,
 				map[string]any{"username": u.Username, "until": until.Format(time.RFC3339), "failures": lk.Threshold}))
 		}
+		entries = append(entries, throttle.fail(u.Username, now)...)
 		err := s.Store.RecordLoginAttempt(ctx, LoginAttempt{Username: u.Username, Addr: addr, Result: result, At: now}, entries...)
 		if err != nil {
 			return staff.User{}, err
@@ -271,6 +281,8 @@ func (s *Service) LoginCode(ctx context.Context, userID guanxi.ID, code, addr st
 			return staff.User{}, err
 		}
 		if spent {
+			throttle.ok(u.Username)
+			throttle.signedIn()
 			return u, nil
 		}
 		if kind == "totp" {

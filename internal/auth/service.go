@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -66,16 +67,22 @@ type Service struct {
 	// TokenCache. Keep it at a second or less.
 	TokenCache time.Duration
 
-	// MaxHashes bounds concurrent password checks at sign-in (zero: 2 ×
-	// GOMAXPROCS), so a login storm queues instead of allocating 64 MiB per
-	// request.
+	// MaxHashes bounds concurrent password checks at sign-in (zero:
+	// GOMAXPROCS / Params.Threads, at least 1), so a login storm queues
+	// instead of allocating 64 MiB per request.
 	MaxHashes int
 
-	// addrFails counts failed sign-ins per client address (addr_throttle.go).
-	addrFails ratelimit.Failures
+	// addrFails counts failed sign-ins per client address, addrSeen marks
+	// the suspect ones, whose checks go one at a time through suspect with
+	// suspectWaiting waiting, addrGood the known ones (addr_throttle.go).
+	addrFails      ratelimit.Failures
+	addrSeen       ratelimit.Failures
+	addrGood       goodAddrs
+	suspect        chan struct{}
+	suspectWaiting atomic.Int32
 
 	semOnce   sync.Once
-	sem       chan struct{}
+	gate      *hashGate
 	dummyOnce sync.Once
 	dummy     string
 	cacheMu   sync.Mutex
@@ -196,7 +203,9 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (s
 // Failures count per username (known or not); Threshold failures within
 // the window lock it for the lockout time. Failures also count per client
 // address, whatever the username: past that threshold the address gets
-// TooMany("auth.login_throttled") before any check (addr_throttle.go).
+// TooMany("auth.login_throttled") before any check, and below it a suspect
+// address gets TooMany("auth.login_busy") while too many of its kind wait
+// for a check (addr_throttle.go).
 // With a right password it says whether a second step (mfa_service.go)
 // must follow.
 func (s *Service) LoginStart(ctx context.Context, username, password, addr string) (staff.User, LoginStep, error) {
@@ -208,7 +217,7 @@ func (s *Service) LoginStart(ctx context.Context, username, password, addr strin
 	}
 	defer throttle.cancel()
 	if username == "" || len(username) > 64 || !utf8.ValidString(username) {
-		if _, err := s.checkLimited(ctx, s.dummyHash(), password); err != nil {
+		if _, err := throttle.check(ctx, s.dummyHash(), password); err != nil {
 			return staff.User{}, LoginDone, err
 		}
 		if entries := throttle.fail("", now); len(entries) > 0 {
@@ -233,7 +242,7 @@ func (s *Service) LoginStart(ctx context.Context, username, password, addr strin
 		hash = u.PasswordHash
 	}
 	// Always hash, so neither a lock nor an unknown name answers faster.
-	match, err := s.checkLimited(ctx, hash, password)
+	match, err := throttle.check(ctx, hash, password)
 	if err != nil {
 		return staff.User{}, LoginDone, err
 	}
@@ -287,6 +296,7 @@ func (s *Service) LoginStart(ctx context.Context, username, password, addr strin
 	if err := s.Store.RecordLoginAttempt(ctx, at, e); err != nil {
 		return staff.User{}, LoginDone, err
 	}
+	throttle.signedIn()
 	return u, LoginDone, nil
 }
 
@@ -306,22 +316,34 @@ func (s *Service) loginSuccess(ctx context.Context, u *staff.User, addr string, 
 	return at, audit.New(u.Actor(addr), audit.ActionLogin, "user", u.ID, detail)
 }
 
-// checkLimited is CheckPassword behind the sign-in concurrency limit.
-func (s *Service) checkLimited(ctx context.Context, hash, pw string) (bool, error) {
+// initHashLimits makes the gate of the password checks: one check per
+// Params.Threads cores, since each check already runs that many lanes and
+// more at once would not add throughput, only make every check slower
+// (and hold 64 MiB more).
+func (s *Service) initHashLimits() {
 	s.semOnce.Do(func() {
 		n := s.MaxHashes
 		if n <= 0 {
-			n = 2 * runtime.GOMAXPROCS(0)
+			n = max(1, runtime.GOMAXPROCS(0)/int(max(1, s.params().Threads)))
 		}
-		s.sem = make(chan struct{}, n)
+		s.gate = newHashGate(n)
+		s.suspect = make(chan struct{}, 1)
 	})
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		return false, &guanxi.Error{Kind: guanxi.KindUnavailable, Key: "error.unavailable", Err: ctx.Err()}
+}
+
+// checkLimited is CheckPassword behind the sign-in concurrency limit, at
+// priority prio (hash_gate.go).
+func (s *Service) checkLimited(ctx context.Context, hash, pw string, prio int) (bool, error) {
+	s.initHashLimits()
+	if err := s.gate.acquire(ctx, prio); err != nil {
+		return false, errUnavailable(err)
 	}
-	defer func() { <-s.sem }()
+	defer s.gate.release()
 	return CheckPassword(hash, pw), nil
+}
+
+func errUnavailable(err error) error {
+	return &guanxi.Error{Kind: guanxi.KindUnavailable, Key: "error.unavailable", Err: err}
 }
 
 // CheckPasswordDummy spends the time of one password check, for paths that

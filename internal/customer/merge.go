@@ -57,40 +57,13 @@ type Match struct {
 // and an 18-character number of the 1900s reduced to the 15-digit form it
 // replaced (area + YYMMDD + sequence), so an old 15-digit ID and its 18-digit
 // successor, or two numbers differing only in the check character, meet.
-// The scan's SQL computes the same key (queries/duplicates.sql).
+// The store keeps its blind index (id_key_bidx) for the duplicate scan.
 func IDKey(s string) string {
 	k := strings.ToUpper(strings.ReplaceAll(s, " ", ""))
 	if len(k) == 18 && k[6:8] == "19" {
 		return k[:6] + k[8:17]
 	}
 	return k
-}
-
-// IDVariants are the stored forms an indexed lookup tries for one number:
-// itself, with a lower-case x, and its 15- or 18-digit counterpart.
-func IDVariants(s string) []string {
-	k := strings.ToUpper(strings.ReplaceAll(s, " ", ""))
-	if k == "" {
-		return nil
-	}
-	out := []string{k}
-	add := func(v string) {
-		if v != "" && !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	add(strings.ToLower(k))
-	add(s)
-	switch {
-	case len(k) == 18 && k[6:8] == "19":
-		add(k[:6] + k[8:17])
-	case len(k) == 15 && allDigits(k):
-		first17 := k[:6] + "19" + k[6:]
-		full := first17 + string(ResidentCheckDigit(first17))
-		add(full)
-		add(strings.ToLower(full))
-	}
-	return out
 }
 
 func allDigits(s string) bool {

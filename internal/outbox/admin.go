@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"errors"
+	"net/url"
 	"slices"
 	"sort"
 
@@ -102,7 +103,42 @@ func (s *Service) SaveChannels(ctx context.Context, a guanxi.Actor, c Config, ve
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	if err := s.checkDestinations(ctx, c); err != nil {
+		return err
+	}
 	return s.Store.SaveChannelConfig(ctx, a, c, version)
+}
+
+// checkDestinations refuses, when the settings are saved, a gateway or
+// mail server written as an address the egress filter refuses (loopback,
+// private, cloud metadata, odd numeric notations), so the mistake or the
+// attempt shows at once, on the field, instead of at the first send. A
+// name is checked when it is dialled.
+func (s *Service) checkDestinations(ctx context.Context, c Config) error {
+	s.refreshEgress(ctx)
+	var f guanxi.Fields
+	if c.SMS.Kind == SMSHTTP && s.HTTPClient == nil {
+		if u, err := url.Parse(c.SMS.URL); err == nil {
+			if err := s.egress.CheckURL(u.Hostname()); err != nil {
+				f.Add("sms.url", "outbox.error.refused_destination", map[string]any{"reason": refusal(err)})
+			}
+		}
+	}
+	if c.SMTP.Host != "" && s.Senders[ChannelEmail] == nil {
+		if err := s.egress.CheckURL(c.SMTP.Host); err != nil {
+			f.Add("smtp.host", "outbox.error.refused_destination", map[string]any{"reason": refusal(err)})
+		}
+	}
+	return f.Err()
+}
+
+// refusal is the reason of an egress refusal, for the field message.
+func refusal(err error) string {
+	var re *RefusedError
+	if errors.As(err, &re) {
+		return re.Reason
+	}
+	return err.Error()
 }
 
 // SendTest sends a fixed text straight through a channel's adapter (not

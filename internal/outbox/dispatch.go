@@ -24,7 +24,7 @@ func (s *Service) sender(cfg Config, channel string) Sender {
 	}
 	switch channel {
 	case ChannelEmail:
-		return &SMTPSender{Config: cfg.SMTP}
+		return &SMTPSender{Config: cfg.SMTP, Egress: &s.egress}
 	case ChannelSMS:
 		if cfg.SMS.Kind == SMSHTTP {
 			return s.smsSender(cfg.SMS)

@@ -26,6 +26,9 @@ type SMTPSender struct {
 	// TLSConfig overrides the client TLS settings (tests trust their own CA).
 	TLSConfig *tls.Config
 	Timeout   time.Duration
+	// Egress filters the dialled address (nil: none, for tests that run
+	// their own server on loopback).
+	Egress *Egress
 }
 
 // MessageID is the Message-ID header of the message with idempotency key k.
@@ -68,6 +71,11 @@ func (s *SMTPSender) Send(ctx context.Context, e Envelope) (string, error) {
 		tcfg = &tls.Config{ServerName: c.Host, MinVersion: tls.VersionTLS12}
 	}
 	d := net.Dialer{Timeout: timeout}
+	if s.Egress != nil {
+		// The mail server is checked like the SMS gateway (TESTPLAN C8):
+		// after DNS, in the dialer, against the same allow-list.
+		d.Control = s.Egress.control
+	}
 	var conn net.Conn
 	if c.TLS == TLSImplicit {
 		conn, err = (&tls.Dialer{NetDialer: &d, Config: tcfg}).DialContext(ctx, "tcp", addr)

@@ -80,7 +80,7 @@ const (
 // engines and fails when a table is in neither Map nor NotCustomerData.
 var Map = []Table{
 	{Name: "customers", Where: "id = ?", Erase: Scrub, Cols: append([]Col{{"name", SetPseudonym}},
-		append(blank("name_pinyin", "gender", "birthday", "id_type", "id_number", "mobile", "phone", "email", "wechat",
+		append(blank("name_pinyin", "gender", "birthday", "id_type", "id_number", "id_number_bidx", "id_key_bidx", "mobile", "phone", "email", "wechat",
 			"province", "city", "district", "address", "industry", "source", "grade", "notes"),
 			Col{"custom", SetJSON}, Col{"consent", SetJSON}, Col{"last_contact_at", SetNull})...),
 		Why: "the archive row stays as a pseudonymous record so tickets, transactions and statistics keep their link; it is moved to the trash"},
@@ -149,6 +149,8 @@ var Map = []Table{
 // with the reason. Every table of the schema is in Map or here.
 var NotCustomerData = map[string]string{
 	"settings":                 "configuration",
+	"data_keys":                "fingerprints of the encryption keys",
+	"seal_pending":             "names of columns awaiting encryption",
 	"sequences":                "counters",
 	"org_units":                "organisation",
 	"users":                    "staff accounts",

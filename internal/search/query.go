@@ -152,7 +152,7 @@ func wordGroups(w string) []Group {
 	}
 	if !hasHan && len(rs) > 1 {
 		// Letters and digits together: a customer or id number.
-		return []Group{{{Token: KindNumber + strings.ToUpper(w), Prefix: true}}}
+		return []Group{{{Token: KindNumber + strings.ToUpper(w), Prefix: true}, {Token: KindIDNumber + NumberToken(w)}}}
 	}
 	var out []Group
 	for _, r := range rs {
@@ -182,6 +182,8 @@ func digitGroup(d string) Group {
 		return Group{{Token: KindLast4 + d}, {Token: KindNumber + d, Prefix: true}}
 	case len(d) == 11 && d[0] == '1':
 		return Group{{Token: KindMobile + d}}
+	case len(d) >= 8:
+		return Group{{Token: KindMobile + d, Prefix: true}, {Token: KindNumber + d, Prefix: true}, {Token: KindIDNumber + d}}
 	default:
 		return Group{{Token: KindMobile + d, Prefix: true}, {Token: KindNumber + d, Prefix: true}}
 	}

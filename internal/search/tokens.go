@@ -23,7 +23,11 @@ const (
 	KindInitials = "i:"  // initials from some character to the end
 	KindMobile   = "m:"  // every digit of a phone
 	KindLast4    = "m4:" // last four digits of a phone
-	KindNumber   = "x:"  // upper-case id number or customer number
+	KindNumber   = "x:"  // upper-case customer number
+	// KindIDNumber carries an ID number. The storage layer replaces the
+	// number by its blind index before a token is stored or looked up
+	// (TESTPLAN D10), so only a whole number is found, never a prefix.
+	KindIDNumber = "d:"
 )
 
 // Limits that keep one customer's token count bounded for long
@@ -252,10 +256,11 @@ func CustomerTokens(name, number, idNumber string, phones ...string) []string {
 			}
 		}
 	}
-	for _, x := range []string{number, idNumber} {
-		if x = numberToken(x); x != "" {
-			add(KindNumber + x)
-		}
+	if x := NumberToken(number); x != "" {
+		add(KindNumber + x)
+	}
+	if x := NumberToken(idNumber); x != "" {
+		add(KindIDNumber + x)
 	}
 	return out
 }
@@ -296,8 +301,9 @@ func phoneDigits(p string) []string {
 	return out
 }
 
-// numberToken is an id or customer number in upper case without spaces.
-func numberToken(s string) string {
+// NumberToken is an id or customer number in upper case without spaces:
+// the form blind indexes of ID numbers are made of.
+func NumberToken(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(normalize(s)), ""))
 }
 

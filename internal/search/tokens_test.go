@@ -35,7 +35,7 @@ func TestCustomerTokensName(t *testing.T) {
 		"n:张", "n:三", "n:丰", "n:张三", "n:三丰",
 		"p:zhangsanfeng", "p:sanfeng", "p:feng", "i:zsf", "i:sf", "i:f",
 		"m:13800138000", "m4:8000", "m:01012345678", "m:12345678", "m4:5678",
-		"x:KH00000123", "x:11010519491231002X",
+		"x:KH00000123", "d:11010519491231002X",
 	} {
 		if !slices.Contains(toks, want) {
 			t.Errorf("missing %q in %v", want, toks)
@@ -122,8 +122,8 @@ func TestParseQuery(t *testing.T) {
 		"13800138000":        {{{Token: "m:13800138000"}}},
 		"138-0013-8000":      {{{Token: "m:13800138000"}}},
 		"13800":              {{{Token: "m:13800", Prefix: true}, {Token: "x:13800", Prefix: true}}},
-		"kh00000123":         {{{Token: "x:KH00000123", Prefix: true}}},
-		"11010519491231002x": {{{Token: "x:11010519491231002X", Prefix: true}}},
+		"kh00000123":         {{{Token: "x:KH00000123", Prefix: true}, {Token: "d:KH00000123"}}},
+		"11010519491231002x": {{{Token: "x:11010519491231002X", Prefix: true}, {Token: "d:11010519491231002X"}}},
 		"张 zs":               {{{Token: "n:张"}}, {{Token: "p:zs", Prefix: true}, {Token: "i:zs", Prefix: true}}},
 		"xi'an":              {{{Token: "p:xian", Prefix: true}, {Token: "i:xian", Prefix: true}}},
 		"!!%_":               nil,

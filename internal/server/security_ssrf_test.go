@@ -37,19 +37,26 @@ func TestOutboxEgressWired(t *testing.T) {
 		}
 		cfg.SMS = outbox.SMSConfig{Kind: outbox.SMSHTTP, URL: gw.URL + "/send", Method: "POST",
 			Headers: map[string]string{"Content-Type": "application/json"}, BodyTemplate: `{"to":"{to}","text":"{text}"}`}
+		// An address literal is refused when saved, on its field.
+		err = env.App.Outbox.SaveChannels(ctx, mgr, cfg, v, false, false)
+		if e := guanxi.AsError(err); len(e.Fields) != 1 || e.Fields[0].Field != "sms.url" || e.Fields[0].Key != "outbox.error.refused_destination" {
+			t.Fatalf("save a loopback gateway: %v", err)
+		}
+		// A name is checked when dialled: it resolves to loopback.
+		cfg.SMS.URL = strings.Replace(gw.URL, "127.0.0.1", "localhost", 1) + "/send"
 		if err := env.App.Outbox.SaveChannels(ctx, mgr, cfg, v, false, false); err != nil {
 			t.Fatal(err)
 		}
 		_, err = env.App.Outbox.SendTest(ctx, mgr, outbox.ChannelSMS, "13800138000")
 		if e := guanxi.AsError(err); e.Key != "outbox.error.test_failed" ||
-			!strings.Contains(e.Args["error"].(string), "127.0.0.1 refused: loopback") || hits.Load() != 0 {
-			t.Fatalf("send to 127.0.0.1 by default: %v, %d hits", err, hits.Load())
+			!strings.Contains(e.Args["error"].(string), "refused: loopback") || hits.Load() != 0 {
+			t.Fatalf("send to localhost by default: %v, %d hits", err, hits.Load())
 		}
 		// The allow-list is settings.admin's: the manager cannot open it.
 		if err := env.App.Settings.Set(ctx, mgr, settings.OutboxAllowPrivateCIDRs, "127.0.0.0/8", 0); guanxi.KindOf(err) != guanxi.KindForbidden {
 			t.Fatalf("manager sets the allow-list: %v", err)
 		}
-		if err := env.App.Settings.Set(ctx, env.Actor("admin"), settings.OutboxAllowPrivateCIDRs, "127.0.0.0/8", 0); err != nil {
+		if err := env.App.Settings.Set(ctx, env.Actor("admin"), settings.OutboxAllowPrivateCIDRs, "127.0.0.0/8, ::1/128", 0); err != nil {
 			t.Fatal(err)
 		}
 		if id, err := env.App.Outbox.SendTest(ctx, mgr, outbox.ChannelSMS, "13800138000"); err != nil || id != "gw-1" || hits.Load() != 1 {

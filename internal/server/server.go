@@ -51,6 +51,7 @@ func New(a *app.App, cfg Config, surfaces ...Surface) (http.Handler, error) {
 	h = throttle(a, cfg, lim, h)
 	h = authenticate(a, cfg, h)
 	h = a.Sessions.LoadAndSave(h)
+	h = useSessionRefresh(a.Sessions)(h)
 	h = limitBody(cfg.BodyLimit, h)
 	h = withDeadline(a, lim, h)
 	h = admit(a, lim, h)

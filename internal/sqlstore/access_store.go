@@ -191,13 +191,13 @@ func (s *Store) PurgeAccess(ctx context.Context, before time.Time, batch int) (i
 	if batch <= 0 {
 		batch = 5000
 	}
-	q := s.rebind(`DELETE FROM customer_access WHERE id IN (
-        SELECT id FROM (SELECT id, at FROM customer_access ORDER BY id LIMIT ?) t WHERE at < ?)`)
+	q := s.rebind(withLimit(`DELETE FROM customer_access WHERE id IN (
+        SELECT id FROM (SELECT id, at FROM customer_access ORDER BY id LIMIT /*limit*/) t WHERE at < ?)`, batch))
 	var total int64
 	for ctx.Err() == nil {
 		var n int64
 		err := s.tx(ctx, func(tx *sqlx.Tx) error {
-			res, err := tx.ExecContext(ctx, q, batch, before.UTC())
+			res, err := tx.ExecContext(ctx, q, before.UTC())
 			if err != nil {
 				return wrap(err)
 			}

@@ -261,9 +261,9 @@ func (s *Store) ListAppointments(ctx context.Context, a guanxi.Actor, q appointm
 	if q.PastOpen {
 		past = 1
 	}
-	text, args := s.scoped(s.q.AptColumns+"\n"+s.q.AptList, a, q.FromAt.UTC(), q.ToAt.UTC(),
+	text, args := s.scoped(withLimit(s.q.AptColumns+"\n"+s.q.AptList, q.Limit), a, q.FromAt.UTC(), q.ToAt.UTC(),
 		q.ResourceID, q.ResourceID, q.KindID, q.KindID, q.Status, q.Status, q.OwnerID, q.OwnerID,
-		q.CustomerID, q.CustomerID, past, q.Now.UTC(), q.Limit)
+		q.CustomerID, q.CustomerID, past, q.Now.UTC())
 	out := []appointment.Appointment{}
 	if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {
 		return nil, wrap(err)

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/guanxi-crm/guanxi/internal/audit"
@@ -39,8 +40,7 @@ func (s *Store) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, e
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY seq DESC LIMIT ?"
-	args = append(args, f.Limit)
+	q += " ORDER BY seq DESC LIMIT " + strconv.Itoa(f.Limit)
 	out := []audit.Entry{}
 	return out, wrap(s.r.SelectContext(ctx, &out, s.rebind(q), args...))
 }

@@ -72,7 +72,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (broken int64, checked int64, e
 	prev, prevSeq := anchor.Hash, anchor.Seq
 	for {
 		var page []audit.Entry
-		if err := s.r.SelectContext(ctx, &page, s.q.AuditChainPage, prevSeq, 5000); err != nil {
+		if err := s.r.SelectContext(ctx, &page, withLimit(s.q.AuditChainPage, 5000), prevSeq); err != nil {
 			return 0, checked, wrap(err)
 		}
 		if len(page) == 0 {

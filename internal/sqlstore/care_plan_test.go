@@ -28,16 +28,16 @@ func TestCareQueriesUseIndexes(t *testing.T) {
 		subs     []careSub
 		noSort   bool
 	}{
-		{s.q.CareCandBirthday, "care_customers_birth_md", []any{"07-15", "07-15", 0, 1, "2026", 1000}, []careSub{aud}, false},
-		{s.q.CareCandDue, "care_holdings_due", []any{"2026-07-15", "2026-08-14", 0, 1000},
+		{s.q.CareCandBirthday, "care_customers_birth_md", []any{"07-15", "07-15", 0, 1, "2026"}, []careSub{aud}, false},
+		{s.q.CareCandDue, "care_holdings_due", []any{"2026-07-15", "2026-08-14", 0},
 			[]careSub{listSub("/*kinds*/", []any{"subscription", "policy"}), aud}, false},
-		{s.q.CareCandAnniversary, "care_holdings_opened_md", []any{"07-15", "07-15", "2026-01-01", 0, 1000},
+		{s.q.CareCandAnniversary, "care_holdings_opened_md", []any{"07-15", "07-15", "2026-01-01", 0},
 			[]careSub{listSub("/*kinds*/", []any{"vehicle"}), aud}, false},
 		// Dormancy walks customers by id (the keyset), never sorting them.
 		{s.q.CareCandDormancy, "INTEGER PRIMARY KEY (rowid>?)", []any{"visit", 0, "2026-01-16", "2026-01-16", "visit", "2026-01-16", 1,
-			"2026-01-16", 1000}, []careSub{aud}, true},
+			"2026-01-16"}, []careSub{aud}, true},
 	} {
-		text, args := s.careSQL(c.q, c.args, c.subs...)
+		text, args := s.careSQL(withLimit(c.q, 1000), c.args, c.subs...)
 		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+text, args...)
 		if err != nil {
 			t.Fatal(err)

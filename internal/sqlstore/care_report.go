@@ -14,8 +14,8 @@ import (
 
 // ListCareEvents lists events among the customers in the actor's scope.
 func (s *Store) ListCareEvents(ctx context.Context, a guanxi.Actor, q care.EventQuery) ([]care.Event, error) {
-	text, args := s.careSQL(s.q.CareEventList, []any{q.RuleID, q.RuleID, q.CustomerID, q.CustomerID, q.Status, q.Status,
-		q.Limit}, scopeSub(a))
+	text, args := s.careSQL(withLimit(s.q.CareEventList, q.Limit), []any{q.RuleID, q.RuleID, q.CustomerID, q.CustomerID,
+		q.Status, q.Status}, scopeSub(a))
 	out := []care.Event{}
 	if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {
 		return nil, wrap(err)

@@ -72,29 +72,30 @@ func (s *Store) CareCandidates(ctx context.Context, r care.Rule, q care.Query) (
 	switch r.Kind {
 	case care.KindBirthday:
 		if q.Lunar {
-			text, args = s.careSQL(s.q.CareCandLunar, []any{q.After, q.Limit}, aud)
+			text, args = s.careSQL(s.q.CareCandLunar, []any{q.After}, aud)
 		} else {
 			a, b := md()
-			text, args = s.careSQL(s.q.CareCandBirthday, []any{a, b, q.After, r.ID, q.Occurrence, q.Limit}, aud)
+			text, args = s.careSQL(s.q.CareCandBirthday, []any{a, b, q.After, r.ID, q.Occurrence}, aud)
 		}
 	case care.KindFestival:
-		text, args = s.careSQL(s.q.CareCandAll, []any{q.After, r.ID, q.Occurrence, q.Limit}, aud)
+		text, args = s.careSQL(s.q.CareCandAll, []any{q.After, r.ID, q.Occurrence}, aud)
 	case care.KindAnniversary:
 		a, b := md()
-		text, args = s.careSQL(s.q.CareCandAnniversary, []any{a, b, q.Year + "-01-01", q.After, q.Limit},
+		text, args = s.careSQL(s.q.CareCandAnniversary, []any{a, b, q.Year + "-01-01", q.After},
 			listSub("/*kinds*/", strs(q.HoldingKinds)), aud)
 	case care.KindExpiry, care.KindLoanDue:
-		text, args = s.careSQL(s.q.CareCandDue, []any{q.DueFrom, q.DueTo, q.After, q.Limit},
+		text, args = s.careSQL(s.q.CareCandDue, []any{q.DueFrom, q.DueTo, q.After},
 			listSub("/*kinds*/", strs(q.HoldingKinds)), aud)
 	case care.KindServiceDue:
-		text, args = s.careSQL(s.q.CareCandService, []any{q.After, q.Limit}, aud)
+		text, args = s.careSQL(s.q.CareCandService, []any{q.After}, aud)
 	case care.KindDormancy:
 		before := q.Before.UTC()
 		text, args = s.careSQL(s.q.CareCandDormancy, []any{q.Activity, q.After, before, before, q.Activity, before,
-			r.ID, before, q.Limit}, aud)
+			r.ID, before}, aud)
 	default:
 		return nil, guanxi.Invalid(guanxi.Field("kind", "validation.enum"))
 	}
+	text = withLimit(text, q.Limit)
 	var rows []careCandRow
 	if err := s.r.SelectContext(ctx, &rows, text, args...); err != nil {
 		return nil, wrap(err)

@@ -27,7 +27,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, purpose, channel) DO UPDA
 event_id = excluded.event_id, notice_version = excluded.notice_version, at = excluded.at`
 	consentStateSelect  = `SELECT purpose, channel, action FROM consent_state WHERE customer_id = ?`
 	consentEventsSelect = `SELECT id, customer_id, purpose, channel, action, notice_version, source, actor_id, actor_name,
-note, at FROM consent_events WHERE customer_id = ? ORDER BY id DESC LIMIT ?`
+note, at FROM consent_events WHERE customer_id = ? ORDER BY id DESC LIMIT /*limit*/`
 	consentCustomerRow = `SELECT consent, version FROM customers WHERE id = ?`
 	consentCustomerSet = `UPDATE customers SET consent = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`
 	settingValue       = `SELECT value FROM settings WHERE key = ?`
@@ -200,7 +200,7 @@ func (s *Store) ConsentEvents(ctx context.Context, a guanxi.Actor, id guanxi.ID,
 		limit = 1000
 	}
 	out := []consent.Event{}
-	if err := s.r.SelectContext(ctx, &out, s.rebind(consentEventsSelect), id, limit); err != nil {
+	if err := s.r.SelectContext(ctx, &out, s.rebind(withLimit(consentEventsSelect, limit)), id); err != nil {
 		return nil, nil, wrap(err)
 	}
 	for i := range out {

@@ -133,7 +133,7 @@ func (s *Store) ListCustomers(ctx context.Context, a guanxi.Actor, q customer.Li
 	if err != nil {
 		return page, wrap(err)
 	}
-	items, err := scanCustomers(rows, limit+1)
+	items, err := s.scanCustomers(rows, limit+1)
 	if err != nil {
 		return page, guanxi.Internal(err)
 	}

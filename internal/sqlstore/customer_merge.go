@@ -118,7 +118,7 @@ func (s *Store) MergeCustomers(ctx context.Context, a guanxi.Actor, p customer.M
 			u := a.UserID
 			by = &u
 		}
-		if err := exec("", s.q.MergeInsert, sid, sid, mid, p.Merged.Number, p.Merged.Name, string(snap),
+		if err := exec("", s.q.MergeInsert, sid, sid, mid, p.Merged.Number, p.Merged.Name, s.keys.Seal(string(snap), colMergeSnapshot),
 			string(chosen), string(movedJSON), by, now); err != nil {
 			return err
 		}
@@ -130,8 +130,9 @@ func (s *Store) MergeCustomers(ctx context.Context, a guanxi.Actor, p customer.M
 			return guanxi.Stale(mv)
 		}
 		c := p.Survivor
+		idSealed, idExact, idKey := s.idColumns(c.IDNumber)
 		r, err = tx.ExecContext(ctx, s.q.CustomerUpdate, c.Kind, c.Name, c.NamePinyin, c.Gender, c.Birthday,
-			b2i(c.LunarBirthday), c.IDType, c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat, c.Province,
+			b2i(c.LunarBirthday), c.IDType, idSealed, idExact, idKey, c.Mobile, c.Phone, c.Email, c.WeChat, c.Province,
 			c.City, c.District, c.Address, c.Market, c.Industry, c.Source, c.Stage, c.Grade,
 			jsonText(c.Custom), jsonText(c.Consent), c.Notes, now, sid, p.SurvivorVersion)
 		if err != nil {

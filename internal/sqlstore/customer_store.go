@@ -119,12 +119,13 @@ func (s *Store) settingTx(ctx context.Context, tx *sqlx.Tx, key, def string) str
 // naming the existing customer's number only when a may see it.
 func (s *Store) duplicateCheck(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor, c *customer.Customer) error {
 	var dups []struct {
-		ID       guanxi.ID `db:"id"`
-		Number   string    `db:"number"`
-		IDNumber string    `db:"id_number"`
-		Mobile   string    `db:"mobile"`
+		ID      guanxi.ID `db:"id"`
+		Number  string    `db:"number"`
+		IDBlind string    `db:"id_number_bidx"`
+		Mobile  string    `db:"mobile"`
 	}
-	if err := s.txSelect(ctx, tx, &dups, s.q.CustomerDuplicates, c.ID, c.IDNumber, c.Mobile); err != nil {
+	idBlind := s.idBlind(c.IDNumber)
+	if err := s.txSelect(ctx, tx, &dups, s.q.CustomerDuplicates, c.ID, idBlind, c.Mobile); err != nil {
 		return wrap(err)
 	}
 	if len(dups) == 0 {
@@ -132,7 +133,7 @@ func (s *Store) duplicateCheck(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor,
 	}
 	d := dups[0]
 	field := "mobile"
-	if c.IDNumber != "" && d.IDNumber == c.IDNumber {
+	if idBlind != "" && d.IDBlind == idBlind {
 		field = "id_number"
 	}
 	if s.visible(ctx, tx, a, d.ID) {
@@ -213,8 +214,9 @@ func (s *Store) CreateCustomer(ctx context.Context, a guanxi.Actor, c *customer.
 			by := a.UserID
 			c.CreatedBy = &by
 		}
+		idSealed, idExact, idKey := s.idColumns(c.IDNumber)
 		err = s.txGet(ctx, tx, &c.ID, s.q.CustomerInsert, c.Number, c.Kind, c.Name, c.NamePinyin, c.Gender,
-			c.Birthday, b2i(c.LunarBirthday), c.IDType, c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat,
+			c.Birthday, b2i(c.LunarBirthday), c.IDType, idSealed, idExact, idKey, c.Mobile, c.Phone, c.Email, c.WeChat,
 			c.Province, c.City, c.District, c.Address, c.Market, c.Industry, c.Source, c.Stage, c.Grade,
 			jsonText(c.Custom), jsonText(c.Consent), c.Notes, c.OwnerID, c.CreatedBy, now, now)
 		if err != nil {
@@ -298,7 +300,7 @@ func (s *Store) GetCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, d
 	if err != nil {
 		return customer.Customer{}, wrap(err)
 	}
-	list, err := scanCustomers(rows, 1)
+	list, err := s.scanCustomers(rows, 1)
 	if err != nil {
 		return customer.Customer{}, guanxi.Internal(err)
 	}
@@ -328,8 +330,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, a guanxi.Actor, c *customer.
 			return err
 		}
 		now := s.nowUTC()
+		idSealed, idExact, idKey := s.idColumns(c.IDNumber)
 		res, err := s.txExec(ctx, tx, s.q.CustomerUpdate, c.Kind, c.Name, c.NamePinyin, c.Gender, c.Birthday,
-			b2i(c.LunarBirthday), c.IDType, c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat, c.Province,
+			b2i(c.LunarBirthday), c.IDType, idSealed, idExact, idKey, c.Mobile, c.Phone, c.Email, c.WeChat, c.Province,
 			c.City, c.District, c.Address, c.Market, c.Industry, c.Source, c.Stage, c.Grade,
 			jsonText(c.Custom), jsonText(c.Consent), c.Notes, now, c.ID, version)
 		if err != nil {

@@ -84,7 +84,7 @@ func (s *Store) History(ctx context.Context, a guanxi.Actor, id guanxi.ID, limit
 		return nil, guanxi.NotFound("error.not_found")
 	}
 	var out []audit.Entry
-	err := s.r.SelectContext(ctx, &out, s.q.CustomerHistory, id, id, limit)
+	err := s.r.SelectContext(ctx, &out, withLimit(s.q.CustomerHistory, limit), id, id)
 	return out, wrap(err)
 }
 
@@ -117,6 +117,12 @@ func (s *Store) RevealCustomerField(ctx context.Context, a guanxi.Actor, id guan
 		}
 		if err := tx.GetContext(ctx, &value, s.rebind(q), append(args, pargs...)...); err != nil {
 			return notFound(err, "error.not_found")
+		}
+		if f == customer.RevealIDNumber {
+			var err error
+			if value, err = s.openID(value); err != nil {
+				return guanxi.Internal(err)
+			}
 		}
 		detail := map[string]any{"field": string(f), "reason": reason}
 		if subID != 0 {

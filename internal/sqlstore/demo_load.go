@@ -331,7 +331,7 @@ func (s *Store) LoadDemo(ctx context.Context, g *demo.Generator, passwordHash st
 	go func() {
 		defer close(batches)
 		genErr <- g.Customers(demoBatch, func(batch []demo.Bundle) error {
-			rows := &demoRows{n: len(batch), tokensJSON: tabs.tokens.cols[0] == "customer_id"}
+			rows := &demoRows{n: len(batch), tokensJSON: tabs.tokens.cols[0] == "customer_id", s: s}
 			for i := range batch {
 				rows.add(&batch[i], userOff)
 			}
@@ -413,6 +413,7 @@ type demoRows struct {
 	// tokensJSON stages one JSON array of tokens per customer (SQLite)
 	// instead of one row per token.
 	tokensJSON                                                      bool
+	s                                                               *Store // seals ID numbers and blinds their tokens
 	customers, tags, tokens, contacts, holdings, txns, interactions [][]any
 }
 
@@ -423,15 +424,16 @@ func (r *demoRows) add(b *demo.Bundle, userOff guanxi.ID) {
 	if c.CreatedBy != nil {
 		createdBy = *c.CreatedBy + userOff
 	}
+	idSealed, idExact, idKey := r.s.idColumns(c.IDNumber)
 	r.customers = append(r.customers, []any{c.ID, c.Number, string(c.Kind), c.Name, c.NamePinyin, c.Gender,
-		c.Birthday, int64(b2i(c.LunarBirthday)), string(c.IDType), c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat,
+		c.Birthday, int64(b2i(c.LunarBirthday)), string(c.IDType), idSealed, idExact, idKey, c.Mobile, c.Phone, c.Email, c.WeChat,
 		c.Province, c.City, c.District, c.Address, string(c.Market), c.Industry, c.Source, string(c.Stage), c.Grade,
 		jsonText(c.Custom), jsonText(c.Consent), c.Notes, owner, createdBy, c.CreatedAt, c.UpdatedAt,
 		nullable(c.LastContactAt), int64(1)})
 	for _, t := range c.Tags {
 		r.tags = append(r.tags, []any{t, c.ID})
 	}
-	toks := search.CustomerTokens(c.Name, c.Number, c.IDNumber, c.Mobile, c.Phone)
+	toks := r.s.blindTokens(search.CustomerTokens(c.Name, c.Number, c.IDNumber, c.Mobile, c.Phone))
 	if r.tokensJSON {
 		if len(toks) > 0 {
 			r.tokens = append(r.tokens, []any{c.ID, jsonText(toks)})

@@ -92,6 +92,9 @@ func TestLoadDemo(t *testing.T) {
 			if err := rows.Scan(&kind, &idType, &idNumber, &mobile, &market, &industry); err != nil {
 				t.Fatal(err)
 			}
+			if idNumber, err = sqlstore.OpenIDNumber(s, idNumber); err != nil {
+				t.Fatal(err)
+			}
 			if (idType == "resident_id" && !customer.ValidResidentID(idNumber)) || (idType == "uscc" && !customer.ValidUSCC(idNumber)) {
 				t.Errorf("invalid %s %s", idType, idNumber)
 			}

@@ -180,6 +180,10 @@ func (s *Store) dupFacts(ctx context.Context, ids []guanxi.ID) (map[guanxi.ID]cu
 		return nil, wrap(err)
 	}
 	for _, r := range rows {
+		var err error
+		if r.IDNumber, err = s.openID(r.IDNumber); err != nil {
+			return nil, guanxi.Internal(err)
+		}
 		out[r.ID] = r
 	}
 	return out, nil
@@ -226,8 +230,7 @@ func (s *Store) ListDuplicates(ctx context.Context, a guanxi.Actor, q customer.D
 		where = append(where, "(d.score < ? OR (d.score = ? AND d.id < ?))")
 		args = append(args, score, score, id)
 	}
-	text := s.q.DupPairColumns + " WHERE " + strings.Join(where, " AND ") + " ORDER BY d.score DESC, d.id DESC LIMIT ?"
-	args = append(args, q.Limit+1)
+	text := s.q.DupPairColumns + " WHERE " + strings.Join(where, " AND ") + " ORDER BY d.score DESC, d.id DESC LIMIT " + strconv.Itoa(q.Limit+1)
 	var rows []pairRow
 	if err := s.r.SelectContext(ctx, &rows, s.rebind(text), args...); err != nil {
 		return page, wrap(err)
@@ -291,6 +294,10 @@ func (s *Store) pairSides(ctx context.Context, a guanxi.Actor, ids []guanxi.ID) 
 	}
 	for _, r := range rows {
 		r.CreatedAt = r.CreatedAt.UTC()
+		var err error
+		if r.IDNumber, err = s.openID(r.IDNumber); err != nil {
+			return nil, guanxi.Internal(err)
+		}
 		out[r.ID] = r
 	}
 	return out, nil
@@ -363,15 +370,8 @@ func (s *Store) DuplicateCandidates(ctx context.Context, a guanxi.Actor, id guan
 	if !ok {
 		return nil, guanxi.NotFound("error.not_found")
 	}
-	variants := customer.IDVariants(me.IDNumber)
-	slots := make([]any, 4)
-	for i := range slots {
-		slots[i] = ""
-		if i < len(variants) {
-			slots[i] = variants[i]
-		}
-	}
-	args := append(slots, me.Phone, me.Mobile, me.Phone, strings.ReplaceAll(me.Phone, "-", ""), me.Mobile, id, me.Name, me.Birthday)
+	_, _, idKey := s.idColumns(me.IDNumber)
+	args := append([]any{idKey}, me.Phone, me.Mobile, me.Phone, strings.ReplaceAll(me.Phone, "-", ""), me.Mobile, id, me.Name, me.Birthday)
 	var ids []guanxi.ID
 	if err := s.r.SelectContext(ctx, &ids, s.q.DupCandidateIDs, args...); err != nil {
 		return nil, wrap(err)

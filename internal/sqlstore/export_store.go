@@ -79,8 +79,8 @@ func (s *Store) GetExport(ctx context.Context, a guanxi.Actor, id guanxi.ID) (bu
 // ListExports returns the latest jobs the actor may see.
 func (s *Store) ListExports(ctx context.Context, a guanxi.Actor, limit int) ([]bulk.ExportJob, error) {
 	var out []bulk.ExportJob
-	err := s.r.SelectContext(ctx, &out, s.q.ExportList,
-		a.UserID, seesAllExports(a), limit)
+	err := s.r.SelectContext(ctx, &out, withLimit(s.q.ExportList, limit),
+		a.UserID, seesAllExports(a))
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -162,7 +162,7 @@ func (s *Store) AppendExportChunk(ctx context.Context, id guanxi.ID, attempt, se
 		if err := s.leaseHeld(ctx, tx, id, attempt, rows, leaseUntil); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q.ExportChunkInsert, id, seq, data)
+		_, err := tx.ExecContext(ctx, s.q.ExportChunkInsert, id, seq, s.keys.SealBytes(data, colExportChunk))
 		return wrap(err)
 	})
 }
@@ -223,6 +223,9 @@ func (s *Store) ExportChunks(ctx context.Context, id guanxi.ID, fn func([]byte) 
 		}
 		if err != nil {
 			return wrap(err)
+		}
+		if data, err = s.keys.OpenBytes(data, colExportChunk); err != nil {
+			return guanxi.Internal(err)
 		}
 		if err := fn(data); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/guanxi-crm/guanxi/internal/fieldcrypt"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,10 +62,11 @@ type customerScan struct {
 	id, lunar, owner, createdBy, version any
 	created, updated, lastContact, delAt any
 	dest                                 [35]any
+	keys                                 *fieldcrypt.Ring // opens the sealed ID number
 }
 
-func newCustomerScan() *customerScan {
-	r := &customerScan{}
+func newCustomerScan(keys *fieldcrypt.Ring) *customerScan {
+	r := &customerScan{keys: keys}
 	c := &r.c
 	r.dest = [35]any{&r.id, &c.Number, &r.kind, &c.Name, &c.NamePinyin, &c.Gender, &c.Birthday, &r.lunar,
 		&r.idType, &c.IDNumber, &c.Mobile, &c.Phone, &c.Email, &c.WeChat, &c.Province, &c.City, &c.District,
@@ -135,6 +137,11 @@ func (r *customerScan) decode() (customer.Customer, error) {
 	if r.tags != "" {
 		c.Tags = strings.Split(r.tags, ",")
 		slices.Sort(c.Tags)
+	}
+	if c.IDNumber != "" {
+		if c.IDNumber, err = r.keys.Open(c.IDNumber, colIDNumber); err != nil {
+			return c, fmt.Errorf("customer %d: %w", c.ID, err)
+		}
 	}
 	return c, nil
 }
@@ -209,9 +216,9 @@ func hotFlatBools(s string, m map[string]bool) bool {
 
 // scanCustomers reads every row of rows (at most limit+1 of them: callers
 // ask for one more than a page to know whether another follows).
-func scanCustomers(rows *sql.Rows, capHint int) ([]customer.Customer, error) {
+func (s *Store) scanCustomers(rows *sql.Rows, capHint int) ([]customer.Customer, error) {
 	defer rows.Close()
-	return scanAllCustomers(rows, capHint)
+	return scanAllCustomers(rows, capHint, s.keys)
 }
 
 // scanAllCustomers reads the rows of database/sql or of pgx; the caller
@@ -220,9 +227,9 @@ func scanAllCustomers(rows interface {
 	Next() bool
 	Scan(...any) error
 	Err() error
-}, capHint int) ([]customer.Customer, error) {
+}, capHint int, keys *fieldcrypt.Ring) ([]customer.Customer, error) {
 	out := make([]customer.Customer, 0, capHint)
-	r := newCustomerScan()
+	r := newCustomerScan(keys)
 	for rows.Next() {
 		c, err := r.scan(rows)
 		if err != nil {
@@ -242,7 +249,7 @@ func (s *Store) pgCustomers(ctx context.Context, q string, args []any) ([]custom
 		return nil, err
 	}
 	defer rows.Close()
-	return scanAllCustomers(rows, 1)
+	return scanAllCustomers(rows, 1, s.keys)
 }
 
 func hotInt(v any) (int64, error) {

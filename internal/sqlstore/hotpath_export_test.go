@@ -15,8 +15,16 @@ func CustomerViaSQLX(ctx context.Context, s *Store, id guanxi.ID) (customer.Cust
 	if err := s.r.GetContext(ctx, &row, s.rebind(s.rawColumns()+" WHERE c.id = ?"), id); err != nil {
 		return customer.Customer{}, err
 	}
-	return row.decode()
+	c, err := row.decode()
+	if err == nil {
+		c.IDNumber, err = s.openID(c.IDNumber)
+	}
+	return c, err
 }
+
+// OpenIDNumber opens a stored (sealed) ID number, for tests that read the
+// table directly.
+func OpenIDNumber(s *Store, v string) (string, error) { return s.openID(v) }
 
 // ParseSQLiteTime exposes the hot path's timestamp parser to tests.
 var ParseSQLiteTime = hotParseTime

@@ -108,6 +108,7 @@ func (s *Store) txExec(ctx context.Context, tx *sqlx.Tx, q string, args ...any) 
 // insertTokens writes c's search tokens: on SQLite in the prepared chunk
 // sizes, on PostgreSQL in one multi-row INSERT per 200 (one round trip).
 func (s *Store) insertTokens(ctx context.Context, tx *sqlx.Tx, id int64, toks []string) error {
+	toks = s.blindTokens(toks)
 	args := make([]any, 0, 2*min(len(toks), 200))
 	for len(toks) > 0 {
 		var q string

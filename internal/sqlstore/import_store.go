@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -230,7 +231,7 @@ func (s *Store) CreateImport(ctx context.Context, a guanxi.Actor, im *bulk.Impor
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, s.q.ImportFileInsert, im.ID, n, b); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q.ImportFileInsert, im.ID, n, s.keys.SealBytes(b, colImportFile)); err != nil {
 				return wrap(err)
 			}
 		}
@@ -242,8 +243,14 @@ func (s *Store) CreateImport(ctx context.Context, a guanxi.Actor, im *bulk.Impor
 // ImportChunk returns piece n of an import's file.
 func (s *Store) ImportChunk(ctx context.Context, id guanxi.ID, n int) ([]byte, error) {
 	var b []byte
-	err := s.r.GetContext(ctx, &b, s.q.ImportFileChunk, id, n)
-	return b, notFound(err, "error.not_found")
+	if err := s.r.GetContext(ctx, &b, s.q.ImportFileChunk, id, n); err != nil {
+		return nil, notFound(err, "error.not_found")
+	}
+	b, err := s.keys.OpenBytes(b, colImportFile)
+	if err != nil {
+		return nil, guanxi.Internal(err)
+	}
+	return b, nil
 }
 
 // GetImport returns an import a may see.
@@ -266,8 +273,8 @@ func (s *Store) getImport(ctx context.Context, q sqlx.QueryerContext, a guanxi.A
 func (s *Store) ListImports(ctx context.Context, a guanxi.Actor, limit int, before guanxi.ID) ([]bulk.Import, error) {
 	var rows []importRow
 	err := s.r.SelectContext(ctx, &rows, s.rebind(s.q.ImportColumns+
-		" WHERE (? = 1 OR i.created_by = ?) AND (? = 0 OR i.id < ?) ORDER BY i.id DESC LIMIT ?"),
-		importAdmin(a), a.UserID, before, before, limit)
+		" WHERE (? = 1 OR i.created_by = ?) AND (? = 0 OR i.id < ?) ORDER BY i.id DESC LIMIT "+strconv.Itoa(limit)),
+		importAdmin(a), a.UserID, before, before)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -436,18 +443,20 @@ func (s *Store) AddProblems(ctx context.Context, id guanxi.ID, owner string, kin
 		if n != 1 {
 			return bulk.ErrLeaseLost
 		}
-		return b.insert(ctx, t, problemRows(id, kind, rows))
+		return b.insert(ctx, t, s.problemRows(id, kind, rows))
 	})
 }
 
-func problemRows(id guanxi.ID, kind string, rows []bulk.ProblemRow) [][]any {
+// problemRows are rejected rows with their original cells, sealed: they
+// quote the file, ID numbers included.
+func (s *Store) problemRows(id guanxi.ID, kind string, rows []bulk.ProblemRow) [][]any {
 	out := make([][]any, 0, len(rows))
 	for _, r := range rows {
 		cells := r.Cells
 		if cells == nil {
 			cells = []string{}
 		}
-		out = append(out, []any{id, int64(r.Line), kind, mustJSON(cells), mustJSON(r.Problems)})
+		out = append(out, []any{id, int64(r.Line), kind, s.keys.Seal(mustJSON(cells), colImportCells), mustJSON(r.Problems)})
 	}
 	return out
 }
@@ -563,13 +572,17 @@ func (s *Store) ImportProblems(ctx context.Context, a guanxi.Actor, id guanxi.ID
 		Cells    string `db:"cells"`
 		Problems string `db:"problems"`
 	}
-	if err := s.r.SelectContext(ctx, &rows, s.q.ImportProblemsPage, id, afterLine, limit); err != nil {
+	if err := s.r.SelectContext(ctx, &rows, withLimit(s.q.ImportProblemsPage, limit), id, afterLine); err != nil {
 		return nil, wrap(err)
 	}
 	out := make([]bulk.ProblemRow, 0, len(rows))
 	for _, r := range rows {
 		p := bulk.ProblemRow{Line: r.Line}
-		if err := json.Unmarshal([]byte(r.Cells), &p.Cells); err != nil {
+		cells, err := s.keys.Open(r.Cells, colImportCells)
+		if err != nil {
+			return nil, guanxi.Internal(err)
+		}
+		if err := json.Unmarshal([]byte(cells), &p.Cells); err != nil {
 			return nil, guanxi.Internal(fmt.Errorf("import %d line %d: %w", id, r.Line, err))
 		}
 		if err := json.Unmarshal([]byte(r.Problems), &p.Problems); err != nil {

@@ -46,7 +46,7 @@ func (s *Store) RevertBatch(ctx context.Context, id guanxi.ID, owner string, unt
 			return err
 		}
 		var chs []importChange
-		if err := tx.SelectContext(ctx, &chs, s.q.ImportChangesPend, id, limit+1); err != nil {
+		if err := tx.SelectContext(ctx, &chs, withLimit(s.q.ImportChangesPend, limit+1), id); err != nil {
 			return wrap(err)
 		}
 		if len(chs) > limit {
@@ -192,20 +192,25 @@ func (s *Store) restoreBefore(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor, 
 		return false, nil
 	}
 	var b customer.Customer
-	if err := json.Unmarshal([]byte(*ch.Before), &b); err != nil {
+	before, err := s.keys.Open(*ch.Before, colBeforeImage)
+	if err != nil {
+		return false, guanxi.Internal(fmt.Errorf("import change %d: %w", ch.ID, err))
+	}
+	if err := json.Unmarshal([]byte(before), &b); err != nil {
 		return false, guanxi.Internal(fmt.Errorf("import change %d: %w", ch.ID, err))
 	}
 	// Another customer may have taken the old mobile or ID number since.
 	var dups int
+	idSealed, idExact, idKey := s.idColumns(b.IDNumber)
 	if err := tx.GetContext(ctx, &dups, s.rebind(`SELECT COUNT(*) FROM customers WHERE id <> ?
-		AND ((id_number = ? AND id_number <> '') OR (mobile = ? AND mobile <> ''))`), b.ID, b.IDNumber, b.Mobile); err != nil {
+		AND ((id_number_bidx = ? AND id_number_bidx <> '') OR (mobile = ? AND mobile <> ''))`), b.ID, idExact, b.Mobile); err != nil {
 		return false, wrap(err)
 	}
 	if dups > 0 {
 		return false, nil
 	}
 	res, err := tx.ExecContext(ctx, s.q.CustomerUpdate, b.Kind, b.Name, b.NamePinyin, b.Gender, b.Birthday,
-		b2i(b.LunarBirthday), b.IDType, b.IDNumber, b.Mobile, b.Phone, b.Email, b.WeChat, b.Province,
+		b2i(b.LunarBirthday), b.IDType, idSealed, idExact, idKey, b.Mobile, b.Phone, b.Email, b.WeChat, b.Province,
 		b.City, b.District, b.Address, b.Market, b.Industry, b.Source, b.Stage, b.Grade,
 		jsonText(b.Custom), jsonText(b.Consent), b.Notes, now, b.ID, ch.AfterVersion)
 	if err != nil {

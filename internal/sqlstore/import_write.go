@@ -157,7 +157,7 @@ func (w *importWriter) DeferTokens() { w.stage = w.s.dialect != Postgres }
 // reports false when nothing was left.
 func (w *importWriter) FlushTokens(ctx context.Context, n int) (bool, error) {
 	var upto sql.NullInt64
-	if err := w.tx.GetContext(ctx, &upto, w.s.q.ImportTokensUpTo, w.id, n); err != nil {
+	if err := w.tx.GetContext(ctx, &upto, withLimit(w.s.q.ImportTokensUpTo, n), w.id); err != nil {
 		return false, wrap(err)
 	}
 	if !upto.Valid {
@@ -172,7 +172,8 @@ func (w *importWriter) FlushTokens(ctx context.Context, n int) (bool, error) {
 	return true, nil
 }
 
-var keyColumns = map[bulk.Key]string{bulk.KeyNumber: "number", bulk.KeyIDNumber: "id_number", bulk.KeyMobile: "mobile"}
+// An ID number is looked up by its blind index (the number is sealed).
+var keyColumns = map[bulk.Key]string{bulk.KeyNumber: "number", bulk.KeyIDNumber: "id_number_bidx", bulk.KeyMobile: "mobile"}
 
 // existingRow is what a batch needs of a customer holding one of its
 // mobiles or ID numbers but not its key: enough for the uniqueness checks.
@@ -202,7 +203,7 @@ func (w *importWriter) Existing(ctx context.Context, k bulk.Key, keys, mobiles, 
 	for i, q := range []struct {
 		col  string
 		vals []string
-	}{{keyCol, keys}, {"mobile", mobiles}, {"id_number", idNumbers}} {
+	}{{keyCol, keys}, {"mobile", mobiles}, {"id_number_bidx", idNumbers}} {
 		if q.col == "" || (i > 0 && q.col == keyCol) {
 			continue // the key column was looked up first
 		}
@@ -215,6 +216,9 @@ func (w *importWriter) Existing(ctx context.Context, k bulk.Key, keys, mobiles, 
 			args := make([]any, n)
 			for i, v := range vals[:n] {
 				args[i] = v
+				if q.col == "id_number_bidx" {
+					args[i] = w.s.idBlind(v)
+				}
 			}
 			vals = vals[n:]
 			where := " WHERE c." + q.col + " IN (" + placeholders(n) + ")" + cond
@@ -225,6 +229,9 @@ func (w *importWriter) Existing(ctx context.Context, k bulk.Key, keys, mobiles, 
 				}
 				for _, r := range rows {
 					c, err := r.decode()
+					if err == nil {
+						c.IDNumber, err = w.s.openID(c.IDNumber)
+					}
 					if err != nil {
 						return nil, guanxi.Internal(err)
 					}
@@ -237,6 +244,10 @@ func (w *importWriter) Existing(ctx context.Context, k bulk.Key, keys, mobiles, 
 				return nil, wrap(err)
 			}
 			for _, r := range rows {
+				var err error
+				if r.IDNumber, err = w.s.openID(r.IDNumber); err != nil {
+					return nil, guanxi.Internal(err)
+				}
 				add(bulk.Existing{Customer: customer.Customer{ID: r.ID, Number: r.Number, Mobile: r.Mobile,
 					IDNumber: r.IDNumber, DeletedAt: r.DeletedAt}, Deleted: r.DeletedAt != nil})
 			}
@@ -374,13 +385,15 @@ func (w *importWriter) CreateCustomers(ctx context.Context, cs []*bulk.NewCustom
 	}
 	for i, nc := range cs {
 		c := &nc.Customer
+		nc.Tokens = w.s.blindTokens(nc.Tokens)
 		c.ID, c.Number, c.CreatedAt, c.UpdatedAt, c.Version = ids[i], nums[i], w.now, w.now, 1
 		if w.a.UserID != 0 {
 			u := w.a.UserID
 			c.CreatedBy = &u
 		}
+		idSealed, idExact, idKey := w.s.idColumns(c.IDNumber)
 		custs = append(custs, []any{c.ID, c.Number, string(c.Kind), c.Name, c.NamePinyin, c.Gender,
-			c.Birthday, int64(b2i(c.LunarBirthday)), string(c.IDType), c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat,
+			c.Birthday, int64(b2i(c.LunarBirthday)), string(c.IDType), idSealed, idExact, idKey, c.Mobile, c.Phone, c.Email, c.WeChat,
 			c.Province, c.City, c.District, c.Address, string(c.Market), c.Industry, c.Source, string(c.Stage), c.Grade,
 			jsonText(c.Custom), jsonText(c.Consent), c.Notes, c.OwnerID, by, w.now, w.now, int64(1)})
 		for _, t := range c.Tags {
@@ -465,8 +478,9 @@ func holdingArgs(h *customer.Holding) []any {
 
 // UpdateCustomer writes c over before at before's version.
 func (w *importWriter) UpdateCustomer(ctx context.Context, c *customer.Customer, before customer.Customer) (bool, error) {
+	idSealed, idExact, idKey := w.s.idColumns(c.IDNumber)
 	res, err := w.tx.ExecContext(ctx, w.s.q.CustomerUpdate, c.Kind, c.Name, c.NamePinyin, c.Gender, c.Birthday,
-		b2i(c.LunarBirthday), c.IDType, c.IDNumber, c.Mobile, c.Phone, c.Email, c.WeChat, c.Province,
+		b2i(c.LunarBirthday), c.IDType, idSealed, idExact, idKey, c.Mobile, c.Phone, c.Email, c.WeChat, c.Province,
 		c.City, c.District, c.Address, c.Market, c.Industry, c.Source, c.Stage, c.Grade,
 		jsonText(c.Custom), jsonText(c.Consent), c.Notes, w.now, c.ID, before.Version)
 	if err != nil {
@@ -493,7 +507,7 @@ func (w *importWriter) UpdateCustomer(ctx context.Context, c *customer.Customer,
 		return false, wrap(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		if err := w.b.insert(ctx, w.tabs.changes, [][]any{{w.id, c.ID, "customer", c.ID, "update", mustJSON(before), c.Version, int64(0)}}); err != nil {
+		if err := w.b.insert(ctx, w.tabs.changes, [][]any{{w.id, c.ID, "customer", c.ID, "update", w.s.keys.Seal(mustJSON(before), colBeforeImage), c.Version, int64(0)}}); err != nil {
 			return false, wrap(err)
 		}
 	}
@@ -603,7 +617,7 @@ func (w *importWriter) Review(ctx context.Context, existing, created guanxi.ID) 
 
 // Problems stores rows pass 2 found bad.
 func (w *importWriter) Problems(ctx context.Context, kind string, rows []bulk.ProblemRow) error {
-	return wrap(w.b.insert(ctx, w.tabs.problems, problemRows(w.id, kind, rows)))
+	return wrap(w.b.insert(ctx, w.tabs.problems, w.s.problemRows(w.id, kind, rows)))
 }
 
 // Progress records the counts after the batch (same transaction).

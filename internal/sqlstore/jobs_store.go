@@ -117,7 +117,7 @@ func (s *Store) ReleaseJob(ctx context.Context, id guanxi.ID, owner string, now 
 
 // PruneJobs deletes up to limit done jobs finished before before.
 func (s *Store) PruneJobs(ctx context.Context, before time.Time, limit int) (int, error) {
-	res, err := s.w.ExecContext(ctx, s.q.JobPrune, jobTime(before), limit)
+	res, err := s.w.ExecContext(ctx, withLimit(s.q.JobPrune, limit), jobTime(before))
 	if err != nil {
 		return 0, wrap(err)
 	}
@@ -151,8 +151,8 @@ func (s *Store) ListJobs(ctx context.Context, q jobs.ListQuery) ([]jobs.Row, err
 		cursor = 1<<63 - 1
 	}
 	var rows []jobRowScan
-	if err := s.r.SelectContext(ctx, &rows, s.q.JobColumns+"\n"+s.q.JobList,
-		q.Status, q.Status, q.Kind, q.Kind, cursor, q.Limit); err != nil {
+	if err := s.r.SelectContext(ctx, &rows, withLimit(s.q.JobColumns+"\n"+s.q.JobList, q.Limit),
+		q.Status, q.Status, q.Kind, q.Kind, cursor); err != nil {
 		return nil, wrap(err)
 	}
 	out := make([]jobs.Row, 0, len(rows))

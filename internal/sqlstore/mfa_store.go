@@ -49,13 +49,19 @@ func (s *Store) MFA(ctx context.Context, userID guanxi.ID) (auth.MFA, error) {
 	}
 	m.CreatedAt = m.CreatedAt.UTC()
 	utcPtr(m.ConfirmedAt)
+	secret, err := s.keys.Open(m.Secret, colMFASecret)
+	if err != nil {
+		return m, guanxi.Internal(err)
+	}
+	m.Secret = secret
 	return m, nil
 }
 
 // StartMFA stores a new pending secret; Conflict when one is active.
 func (s *Store) StartMFA(ctx context.Context, userID guanxi.ID, secret string, at time.Time) error {
 	t := mfaTime(at)
-	res, err := s.w.ExecContext(ctx, s.rebind(mfaStart), userID, secret, t, t)
+	// Sealed at rest (TESTPLAN D10): the secret makes every future code.
+	res, err := s.w.ExecContext(ctx, s.rebind(mfaStart), userID, s.keys.Seal(secret, colMFASecret), t, t)
 	if err != nil {
 		return wrap(err)
 	}

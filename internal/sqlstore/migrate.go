@@ -50,7 +50,7 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	for {
 		v, err := s.upByOne(ctx, p, sub, fp)
 		if errors.Is(err, goose.ErrNoNextVersion) {
-			return applied, nil
+			return applied, s.afterMigrate(ctx)
 		}
 		if err != nil {
 			return applied, fmt.Errorf("migrate: %w", err)
@@ -60,6 +60,18 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		}
 		applied++
 	}
+}
+
+// afterMigrate checks the key ring against the database and seals values
+// written before encryption at rest (fieldcrypt_store.go).
+func (s *Store) afterMigrate(ctx context.Context) error {
+	if err := s.CheckKeys(ctx); err != nil {
+		return err
+	}
+	if _, err := s.SealPending(ctx); err != nil {
+		return fmt.Errorf("seal stored values: %w", err)
+	}
+	return nil
 }
 
 // upByOne applies the next pending migration and returns its version. On

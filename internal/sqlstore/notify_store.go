@@ -16,7 +16,7 @@ func (s *Store) Notifications(ctx context.Context, userID guanxi.ID, unreadOnly 
 		q = s.q.NotificationsUnread
 	}
 	var out []notify.Notification
-	if err := s.r.SelectContext(ctx, &out, q, userID, limit); err != nil {
+	if err := s.r.SelectContext(ctx, &out, withLimit(q, limit), userID); err != nil {
 		return nil, wrap(err)
 	}
 	for i := range out {

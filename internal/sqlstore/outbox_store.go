@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,9 +54,9 @@ func (s *Store) ListMessages(ctx context.Context, a guanxi.Actor, q outbox.ListQ
 	if s.dialect == Postgres {
 		cols = dollarParam.ReplaceAllString(cols, "?")
 	}
-	text := s.rebind(cols + where + " ORDER BY m.id DESC LIMIT ?")
+	text := s.rebind(cols + where + " ORDER BY m.id DESC LIMIT " + strconv.Itoa(q.Limit))
 	out := []outbox.Stored{}
-	if err := s.r.SelectContext(ctx, &out, text, append(args, q.Limit)...); err != nil {
+	if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {
 		return nil, wrap(err)
 	}
 	for i := range out {

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/outbox"
+	"github.com/guanxi-crm/guanxi/internal/settings"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore/sqltest"
 )
@@ -95,6 +97,9 @@ func (e outboxEnv) useSMS(t *testing.T, p *smsProvider, rate int) {
 		Headers: map[string]string{"Content-Type": "application/json"}, BodyTemplate: `{"to":"{to}","text":"{text}"}`}
 	cfg.RatePerMinute = map[string]int{outbox.ChannelSMS: rate}
 	cfg.OrgName, cfg.PublicURL = "示例公司", "https://crm.example.com"
+	// The fake provider listens on loopback, which the egress filter
+	// refuses; with its own client the test answers for the destination.
+	e.svc.HTTPClient = p.srv.Client()
 	if err := e.svc.SaveChannels(ctx, e.admin, cfg, v, false, false); err != nil {
 		t.Fatal(err)
 	}
@@ -619,6 +624,50 @@ func TestOutboxTemplatesChannelsAndScope(t *testing.T) {
 		}
 		if m := e.get(t, ida); m.Status != outbox.StatusCancelled {
 			t.Fatal(m.Status)
+		}
+	})
+}
+
+// TestOutboxDestinationCheckedOnSave: a gateway or mail server written as
+// a refused address (loopback, private, cloud metadata, odd notation) is
+// refused when the settings are saved, naming the field; the allow-list
+// opens a private network.
+func TestOutboxDestinationCheckedOnSave(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		e := newOutboxEnv(t, s)
+		e.svc.Settings = &settings.Service{Store: s}
+		for _, tc := range []struct {
+			field, url, host string
+		}{
+			{"sms.url", "http://169.254.169.254/latest/meta-data", ""},
+			{"sms.url", "http://127.1:8080/sms", ""},
+			{"sms.url", "http://[::1]/sms", ""},
+			{"smtp.host", "", "10.0.0.5"},
+			{"smtp.host", "", "100.100.100.200"},
+		} {
+			cfg, v, err := e.svc.Channels(ctx, e.admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.url != "" {
+				cfg.SMS = outbox.SMSConfig{Kind: outbox.SMSHTTP, URL: tc.url, Method: "POST"}
+			}
+			cfg.SMTP = outbox.SMTPConfig{Host: tc.host, Port: 25, From: "crm@example.com", TLS: outbox.TLSNone}
+			err = e.svc.SaveChannels(ctx, e.admin, cfg, v, false, false)
+			var ge *guanxi.Error
+			if !errors.As(err, &ge) || len(ge.Fields) != 1 || ge.Fields[0].Field != tc.field || ge.Fields[0].Key != "outbox.error.refused_destination" {
+				t.Fatalf("%+v: %v", tc, err)
+			}
+		}
+		// A private relay is saved once its network is allowed.
+		if err := e.svc.Settings.Set(ctx, e.admin, settings.OutboxAllowPrivateCIDRs, "10.0.0.0/8", 0); err != nil {
+			t.Fatal(err)
+		}
+		cfg, v, _ := e.svc.Channels(ctx, e.admin)
+		cfg.SMTP = outbox.SMTPConfig{Host: "10.0.0.5", Port: 25, From: "crm@example.com", TLS: outbox.TLSNone}
+		if err := e.svc.SaveChannels(ctx, e.admin, cfg, v, false, false); err != nil {
+			t.Fatalf("allowed private relay: %v", err)
 		}
 	})
 }

@@ -103,17 +103,17 @@ func (s *Store) PlanEvents(ctx context.Context, p task.Plan, w task.Window) ([]t
 	var err error
 	switch p.Trigger {
 	case task.TriggerVehicleDelivery:
-		err = s.r.SelectContext(ctx, &out, s.q.PlanEventsVehicle, w.From, w.To, grades, grades, path, path, p.ID, w.Limit)
+		err = s.r.SelectContext(ctx, &out, withLimit(s.q.PlanEventsVehicle, w.Limit), w.From, w.To, grades, grades, path, path, p.ID)
 	case task.TriggerService:
-		err = s.r.SelectContext(ctx, &out, s.q.PlanEventsService, w.FromAt, now, grades, grades, path, path, p.ID, w.Limit)
+		err = s.r.SelectContext(ctx, &out, withLimit(s.q.PlanEventsService, w.Limit), w.FromAt, now, grades, grades, path, path, p.ID)
 	case task.TriggerComplaintClosed:
 		var n int
 		if err := s.r.GetContext(ctx, &n, s.q.PlanTableExists, "tickets"); err != nil || n == 0 {
 			return out, wrap(err)
 		}
-		err = s.r.SelectContext(ctx, &out, s.q.PlanEventsComplaint, w.FromAt, now, grades, grades, path, path, p.ID, w.Limit)
+		err = s.r.SelectContext(ctx, &out, withLimit(s.q.PlanEventsComplaint, w.Limit), w.FromAt, now, grades, grades, path, path, p.ID)
 	case task.TriggerPeriodicGrade:
-		err = s.r.SelectContext(ctx, &out, s.q.PlanEventsGrade, w.Occurrence, 0, grades, grades, path, path, p.ID, w.Occurrence, w.Limit)
+		err = s.r.SelectContext(ctx, &out, withLimit(s.q.PlanEventsGrade, w.Limit), w.Occurrence, 0, grades, grades, path, path, p.ID, w.Occurrence)
 	}
 	for i := range out {
 		if out[i].At != nil {

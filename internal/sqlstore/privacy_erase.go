@@ -75,6 +75,10 @@ func (s *Store) AnonymiseCustomer(ctx context.Context, a guanxi.Actor, id guanxi
 			append([]any{id}, pargs...)...); err != nil {
 			return notFound(err, "error.not_found")
 		}
+		var err error
+		if v.IDNumber, err = s.openID(v.IDNumber); err != nil {
+			return guanxi.Internal(err)
+		}
 		if strings.HasPrefix(v.Name, privacy.PseudonymPrefix) {
 			return guanxi.Conflict("privacy.already_erased", nil)
 		}
@@ -179,10 +183,8 @@ WHERE ic.customer_id = ? AND i.status IN ('done','failed','cancelled','undone')`
 	if err := exec("import_problems", "DELETE FROM import_problems WHERE import_id IN ("+finished+")", id); err != nil {
 		return err
 	}
-	for _, n := range v.identifiers() {
-		if err := exec("import_problems", `DELETE FROM import_problems WHERE cells LIKE ? ESCAPE '\'`, "%"+likeEscape(string(n))+"%"); err != nil {
-			return err
-		}
+	if err := s.eraseQuotingProblems(ctx, tx, v, exec); err != nil {
+		return err
 	}
 	var running []struct {
 		ID     guanxi.ID `db:"id"`
@@ -228,6 +230,36 @@ lease_until = NULL, version = version + 1 WHERE id = ?`, now, e.ID); err != nil 
 		}
 	}
 	return s.eraseIdempotent(ctx, tx, id, v, exec)
+}
+
+// eraseQuotingProblems deletes other imports' rejected rows that quote the
+// customer. The cells are sealed, so they are opened and searched here; the
+// table holds rejected rows only, so the scan is small.
+func (s *Store) eraseQuotingProblems(ctx context.Context, tx *sqlx.Tx, v subjectValues, exec func(name, q string, args ...any) error) error {
+	ids := v.identifiers()
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		ImportID guanxi.ID `db:"import_id"`
+		Line     int64     `db:"line"`
+		Cells    string    `db:"cells"`
+	}
+	if err := tx.SelectContext(ctx, &rows, "SELECT import_id, line, cells FROM import_problems"); err != nil {
+		return wrap(err)
+	}
+	for _, r := range rows {
+		cells, err := s.keys.Open(r.Cells, colImportCells)
+		if err != nil {
+			return guanxi.Internal(err)
+		}
+		if containsAny([]byte(cells), ids) {
+			if err := exec("import_problems", "DELETE FROM import_problems WHERE import_id = ? AND line = ?", r.ImportID, r.Line); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // eraseIdempotent deletes stored API responses that quote the customer.

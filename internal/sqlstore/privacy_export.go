@@ -8,6 +8,7 @@ import (
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
+	"github.com/guanxi-crm/guanxi/internal/fieldcrypt"
 	"github.com/guanxi-crm/guanxi/internal/privacy"
 )
 
@@ -79,6 +80,14 @@ func (s *Store) subjectRows(ctx context.Context, q sqlx.QueryerContext, t privac
 		}
 		for i, v := range vals {
 			vals[i] = privacy.Cell(v)
+			// The subject's copy holds plaintext: sealed values are opened.
+			if str, ok := vals[i].(string); ok && fieldcrypt.IsSealed(str) {
+				plain, err := s.keys.Open(str, t.Name+"."+out.Columns[i])
+				if err != nil {
+					return out, guanxi.Internal(err)
+				}
+				vals[i] = plain
+			}
 		}
 		out.Rows = append(out.Rows, vals)
 	}

@@ -23,7 +23,7 @@ FROM legal_holds h LEFT JOIN users u ON u.id = h.set_by`
 	holdRelease = `UPDATE legal_holds SET released_by = ?, released_at = ?, version = version + 1
 WHERE id = ? AND customer_id = ? AND version = ? AND released_at IS NULL`
 	erasureList = `SELECT e.id, e.pseudonym, e.at, e.by_id, e.by_name, e.reason, e.rows_json FROM erasures e
-ORDER BY e.id DESC LIMIT ?`
+ORDER BY e.id DESC LIMIT /*limit*/`
 )
 
 func canPrivacy(a guanxi.Actor) error {
@@ -149,7 +149,7 @@ func (s *Store) ListErasures(ctx context.Context, a guanxi.Actor, limit int) ([]
 		limit = 100
 	}
 	out := []privacy.Erasure{}
-	if err := s.r.SelectContext(ctx, &out, s.rebind(erasureList), limit); err != nil {
+	if err := s.r.SelectContext(ctx, &out, s.rebind(withLimit(erasureList, limit))); err != nil {
 		return nil, wrap(err)
 	}
 	for i := range out {

@@ -42,6 +42,10 @@ func (s *Store) exportMentions(ctx context.Context, tx *sqlx.Tx, id guanxi.ID, f
 		if err := rows.Scan(&data); err != nil {
 			return false, wrap(err)
 		}
+		data, err := s.keys.OpenBytes(data, colExportChunk)
+		if err != nil {
+			return false, guanxi.Internal(err)
+		}
 		if format != "csv" {
 			if len(file)+len(data) > exportScanLimit {
 				return true, nil

@@ -146,6 +146,18 @@ func rebindT(s *sqlstore.Store, q string) string {
 // fails unless the count is want.
 func dumpHas(t *testing.T, s *sqlstore.Store, table, needle string, want int) []string {
 	t.Helper()
+	hits := dumpHits(t, s, table, needle)
+	if want >= 0 && len(hits) != want {
+		t.Errorf("%d cells hold %q, want %d:\n%s", len(hits), needle, want, strings.Join(hits, "\n"))
+	}
+	return hits
+}
+
+// dumpHits lists the cells of table (every table when "") that hold any of
+// needles, reading every column as text the way a copy of the database
+// would be read.
+func dumpHits(t *testing.T, s *sqlstore.Store, table string, needles ...string) []string {
+	t.Helper()
 	var hits []string
 	names := []string{table}
 	if table == "" {
@@ -178,15 +190,15 @@ func dumpHas(t *testing.T, s *sqlstore.Store, table, needle string, want int) []
 				default:
 					text = fmt.Sprint(x)
 				}
-				if strings.Contains(text, needle) {
-					hits = append(hits, name+"."+cols[i]+"="+text)
+				for _, needle := range needles {
+					if strings.Contains(text, needle) {
+						hits = append(hits, name+"."+cols[i]+"="+text)
+						break
+					}
 				}
 			}
 		}
 		rows.Close()
-	}
-	if want >= 0 && len(hits) != want {
-		t.Errorf("%d cells hold %q, want %d:\n%s", len(hits), needle, want, strings.Join(hits, "\n"))
 	}
 	return hits
 }

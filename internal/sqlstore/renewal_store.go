@@ -63,7 +63,7 @@ func (s *Store) ListRenewalDue(ctx context.Context, a guanxi.Actor, q renewal.Du
 		if q.Overdue {
 			from = "0000-01-01"
 		}
-		text, args := s.scoped(s.q.RenewalDuePending, a, from, q.To, q.Kind, q.Kind, q.OwnerID, q.OwnerID, q.Limit)
+		text, args := s.scoped(withLimit(s.q.RenewalDuePending, q.Limit), a, from, q.To, q.Kind, q.Kind, q.OwnerID, q.OwnerID)
 		if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {
 			return nil, wrap(err)
 		}
@@ -71,7 +71,7 @@ func (s *Store) ListRenewalDue(ctx context.Context, a guanxi.Actor, q renewal.Du
 	if q.Status != renewal.Pending {
 		outcome := q.Status
 		var decided []renewal.DueItem
-		text, args := s.scoped(s.q.RenewalDueDecided, a, q.From, q.To, outcome, outcome, q.Kind, q.Kind, q.OwnerID, q.OwnerID, q.Limit)
+		text, args := s.scoped(withLimit(s.q.RenewalDueDecided, q.Limit), a, q.From, q.To, outcome, outcome, q.Kind, q.Kind, q.OwnerID, q.OwnerID)
 		if err := s.r.SelectContext(ctx, &decided, text, args...); err != nil {
 			return nil, wrap(err)
 		}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -20,18 +21,18 @@ func notHeld(x string) string {
 }
 
 // retentionPick selects one batch of expired, unheld record ids per purge
-// kind (args: cutoff, limit).
+// kind (args: cutoff; the limit is written in by withLimit).
 var retentionPick = map[string]string{
 	retention.KindInteractions: `SELECT i.id FROM interactions i WHERE i.occurred_at < ? AND ` + notHeld("i.customer_id") +
-		` ORDER BY i.id LIMIT ?`,
+		` ORDER BY i.id LIMIT /*limit*/`,
 	retention.KindVisitLogs: `SELECT w.id FROM work_logs w WHERE w.kind = 'visit' AND w.work_on < ?
 AND NOT EXISTS (SELECT 1 FROM work_log_customers wc JOIN legal_holds h ON h.customer_id = wc.customer_id
-  WHERE wc.work_log_id = w.id AND h.released_at IS NULL) ORDER BY w.id LIMIT ?`,
+  WHERE wc.work_log_id = w.id AND h.released_at IS NULL) ORDER BY w.id LIMIT /*limit*/`,
 	retention.KindOutbox: `SELECT m.id FROM outbox_messages m WHERE m.status IN ('sent','dead','cancelled') AND m.created_at < ?
-AND (m.customer_id IS NULL OR ` + notHeld("m.customer_id") + `) ORDER BY m.id LIMIT ?`,
+AND (m.customer_id IS NULL OR ` + notHeld("m.customer_id") + `) ORDER BY m.id LIMIT /*limit*/`,
 	retention.KindImportImages: `SELECT x.id FROM import_changes x JOIN imports i ON i.id = x.import_id
 WHERE i.status IN ('done','failed','cancelled','undone') AND COALESCE(i.finished_at, i.created_at) < ? AND ` + notHeld("x.customer_id") +
-		` ORDER BY x.id LIMIT ?`,
+		` ORDER BY x.id LIMIT /*limit*/`,
 }
 
 // retentionDelete are the statements that purge a picked batch (IN list),
@@ -68,7 +69,7 @@ func (s *Store) RetentionPurge(ctx context.Context, kind string, cutoff time.Tim
 	n := 0
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		var ids []guanxi.ID
-		if err := tx.SelectContext(ctx, &ids, s.rebind(pick), arg, limit); err != nil {
+		if err := tx.SelectContext(ctx, &ids, s.rebind(withLimit(pick, limit)), arg); err != nil {
 			return wrap(err)
 		}
 		if len(ids) == 0 {
@@ -104,8 +105,8 @@ func (s *Store) RetentionCustomers(ctx context.Context, kind string, cutoff time
 		return nil, guanxi.Invalid(guanxi.Field("kind", "validation.enum"))
 	}
 	q := "SELECT c.id FROM customers c WHERE " + cond + " AND c.name NOT LIKE ? AND c.id > ? AND " + notHeld("c.id") +
-		" ORDER BY c.id LIMIT ?"
-	args = append(args, privacy.PseudonymPrefix+"%", after, limit)
+		" ORDER BY c.id LIMIT " + strconv.Itoa(limit)
+	args = append(args, privacy.PseudonymPrefix+"%", after)
 	var ids []guanxi.ID
 	if err := s.r.SelectContext(ctx, &ids, s.rebind(q), args...); err != nil {
 		return nil, wrap(err)
@@ -231,7 +232,7 @@ func (s *Store) RetentionRuns(ctx context.Context, a guanxi.Actor, limit int) ([
 	}
 	out := []retention.Run{}
 	if err := s.r.SelectContext(ctx, &out, s.rebind(`SELECT id, started_at, finished_at, status, counts, error, by_name
-FROM retention_runs ORDER BY id DESC LIMIT ?`), limit); err != nil {
+FROM retention_runs ORDER BY id DESC LIMIT `+strconv.Itoa(limit))); err != nil {
 		return nil, wrap(err)
 	}
 	for i := range out {

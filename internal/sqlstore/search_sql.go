@@ -35,7 +35,7 @@ import (
 // IN. PostgreSQL plans both forms as the same semi-join (a merge join
 // streaming the token key for `token = ?`), so it always gets IN.
 func (s *Store) searchSQL(q, alias string) (string, []any, error) {
-	return searchPred(q, alias, func(g search.Group) bool {
+	return s.searchPred(q, alias, func(g search.Group) bool {
 		return s.dialect == SQLite && len(g) == 1 && !g[0].Prefix && commonUnigrams[g[0].Token]
 	})
 }
@@ -52,7 +52,7 @@ var commonUnigrams = func() map[string]bool {
 
 // searchPred builds the predicate; exists chooses, per token group, a
 // correlated EXISTS instead of IN.
-func searchPred(q, alias string, exists func(search.Group) bool) (string, []any, error) {
+func (s *Store) searchPred(q, alias string, exists func(search.Group) bool) (string, []any, error) {
 	if !aliasRe.MatchString(alias) {
 		return "", nil, guanxi.Internal(fmt.Errorf("searchSQL: bad alias %q", alias))
 	}
@@ -67,7 +67,8 @@ func searchPred(q, alias string, exists func(search.Group) bool) (string, []any,
 		for _, t := range g {
 			if !t.Prefix {
 				ors = append(ors, "token = ?")
-				args = append(args, t.Token)
+				// An ID number is looked up by its blind index.
+				args = append(args, s.blindTokens([]string{t.Token})[0])
 				continue
 			}
 			end := search.PrefixEnd(t.Token)
@@ -110,7 +111,7 @@ func (s *Store) searchSQLFor(ctx context.Context, q, alias string) (string, []an
 	}
 	var maxID int64
 	probed := false
-	return searchPred(q, alias, func(g search.Group) bool {
+	return s.searchPred(q, alias, func(g search.Group) bool {
 		if len(g) == 1 && !g[0].Prefix && commonUnigrams[g[0].Token] {
 			return true
 		}

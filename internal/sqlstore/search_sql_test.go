@@ -364,11 +364,11 @@ func BenchmarkSearchIndex(b *testing.B) {
 					return p, a
 				},
 				"tokens-in": func(q string) (string, []any) {
-					p, a, _ := searchPred(q, "c", func(search.Group) bool { return false })
+					p, a, _ := s.searchPred(q, "c", func(search.Group) bool { return false })
 					return p, a
 				},
 				"tokens-exists": func(q string) (string, []any) {
-					p, a, _ := searchPred(q, "c", func(search.Group) bool { return true })
+					p, a, _ := s.searchPred(q, "c", func(search.Group) bool { return true })
 					return p, a
 				},
 				"fts": func(q string) (string, []any) {

@@ -18,15 +18,23 @@ func (s *Store) Sessions() *SessionStore { return &SessionStore{s: s} }
 
 // FindCtx returns the data of an unexpired session.
 func (ss *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	b, _, found, err := ss.FindExpiryCtx(ctx, token)
+	return b, found, err
+}
+
+// FindExpiryCtx returns the data and stored expiry of an unexpired session,
+// so that a caller can leave a row alone whose expiry is recent enough.
+func (ss *SessionStore) FindExpiryCtx(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
 	var b []byte
-	err := ss.s.r.GetContext(ctx, &b, ss.s.q.SessionFind, token, ss.s.now().UnixNano())
+	var expiry int64
+	err := ss.s.r.QueryRowContext(ctx, ss.s.q.SessionFind, token, ss.s.now().UnixNano()).Scan(&b, &expiry)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, time.Time{}, false, err
 	}
-	return b, true, nil
+	return b, time.Unix(0, expiry).UTC(), true, nil
 }
 
 // CommitCtx stores or replaces a session.

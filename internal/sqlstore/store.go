@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/guanxi-crm/guanxi/internal/fieldcrypt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,6 +41,9 @@ type Options struct {
 	Readers int
 	// Now is the clock; tests fix it. Defaults to time.Now.
 	Now guanxi.Clock
+	// Keys seal ID numbers and secrets at rest (fieldcrypt_store.go). The
+	// binary passes its key file's ring; nil (tests) is a derived ring.
+	Keys *fieldcrypt.Ring
 }
 
 // Store implements every domain's storage interface.
@@ -53,6 +57,7 @@ type Store struct {
 	pool *pgxpool.Pool
 	q    queries
 	now  guanxi.Clock
+	keys *fieldcrypt.Ring
 	path string // SQLite file, for backups
 	// stmts caches prepared read statements by text (see readStmt);
 	// wstmts the SQLite writer's (see prepareWrites).
@@ -75,7 +80,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Store{now: now}
+	s := &Store{now: now, keys: opt.Keys}
+	if s.keys == nil {
+		s.keys = fieldcrypt.Derived("guanxi test store")
+	}
 	var err error
 	if IsPostgresDSN(dsn) {
 		err = s.openPostgres(ctx, dsn)

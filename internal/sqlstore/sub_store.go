@@ -217,7 +217,7 @@ func (s *Store) ListTransactions(ctx context.Context, a guanxi.Actor, customerID
 		return nil, err
 	}
 	out := []customer.Transaction{}
-	return out, wrap(s.r.SelectContext(ctx, &out, s.q.TransactionList, customerID, limit))
+	return out, wrap(s.r.SelectContext(ctx, &out, withLimit(s.q.TransactionList, limit), customerID))
 }
 
 // AddTransaction records a transaction; a holding it names must belong to
@@ -254,7 +254,7 @@ func (s *Store) ListInteractions(ctx context.Context, a guanxi.Actor, customerID
 		return nil, err
 	}
 	out := []customer.Interaction{}
-	return out, wrap(s.r.SelectContext(ctx, &out, s.q.InteractionList, customerID, limit))
+	return out, wrap(s.r.SelectContext(ctx, &out, withLimit(s.q.InteractionList, limit), customerID))
 }
 
 // AddInteraction logs a contact and moves the customer's last-contact time;

@@ -247,7 +247,7 @@ func (s *Store) ListRequests(ctx context.Context, a guanxi.Actor, customerID gua
 		return nil, err
 	}
 	out := []survey.Request{}
-	return out, wrap(s.r.SelectContext(ctx, &out, s.q.SurveyRequestList, customerID, limit))
+	return out, wrap(s.r.SelectContext(ctx, &out, withLimit(s.q.SurveyRequestList, limit), customerID))
 }
 
 func (s *Store) RequestByToken(ctx context.Context, hash string) (survey.Request, string, error) {
@@ -329,7 +329,7 @@ func (s *Store) answerValues(ctx context.Context, id guanxi.ID) ([]survey.Value,
 
 func (s *Store) LowWithoutTicket(ctx context.Context, before time.Time, limit int) ([]survey.Answer, error) {
 	var out []survey.Answer
-	if err := s.r.SelectContext(ctx, &out, s.q.SurveyAnswerPending, before.UTC(), limit); err != nil {
+	if err := s.r.SelectContext(ctx, &out, withLimit(s.q.SurveyAnswerPending, limit), before.UTC()); err != nil {
 		return nil, wrap(err)
 	}
 	for i := range out {
@@ -347,7 +347,7 @@ func (s *Store) ListAnswers(ctx context.Context, a guanxi.Actor, customerID guan
 		return nil, err
 	}
 	out := []survey.Answer{}
-	return out, wrap(s.r.SelectContext(ctx, &out, s.q.SurveyAnswerList, customerID, limit))
+	return out, wrap(s.r.SelectContext(ctx, &out, withLimit(s.q.SurveyAnswerList, limit), customerID))
 }
 
 func (s *Store) GetAnswer(ctx context.Context, a guanxi.Actor, customerID, id guanxi.ID) (survey.Answer, error) {

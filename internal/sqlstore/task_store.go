@@ -143,9 +143,9 @@ func (s *Store) ListTasks(ctx context.Context, a guanxi.Actor, q task.ListQuery)
 		if _, err := s.liveInScope(ctx, s.r, a, q.CustomerID); err != nil {
 			return nil, err
 		}
-		text, args = s.scoped(s.q.TaskColumns+"\n"+s.q.TaskListCustomer, a, q.CustomerID, status, from, to, q.Limit)
+		text, args = s.scoped(withLimit(s.q.TaskColumns+"\n"+s.q.TaskListCustomer, q.Limit), a, q.CustomerID, status, from, to)
 	} else {
-		text, args = s.scoped(s.q.TaskColumns+"\n"+s.q.TaskListOwner, a, q.OwnerID, status, from, to, q.Limit)
+		text, args = s.scoped(withLimit(s.q.TaskColumns+"\n"+s.q.TaskListOwner, q.Limit), a, q.OwnerID, status, from, to)
 	}
 	out := []task.Task{}
 	if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {

@@ -68,8 +68,7 @@ func (s *Store) ListTickets(ctx context.Context, a guanxi.Actor, q ticket.ListQu
 	if limit <= 0 || limit > ticket.MaxLimit {
 		limit = 50
 	}
-	text := s.q.TicketColumns + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
-	args = append(args, limit+1)
+	text := s.q.TicketColumns + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT " + strconv.Itoa(limit+1)
 	var rows []ticket.Ticket
 	if err := s.r.SelectContext(ctx, &rows, s.rebind(text), args...); err != nil {
 		return page, wrap(err)

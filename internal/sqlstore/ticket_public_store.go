@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -22,14 +23,41 @@ type ticketPublicQueries struct {
 	TicketCustomerOf    string `q:"ticket-customer-of"`
 }
 
+// publicMatches are the live customers with this mobile whose customer
+// number or last 4 characters of the ID number equal hint (any, when hint
+// is empty).
+func (s *Store) publicMatches(ctx context.Context, tx *sqlx.Tx, mobile, hint string) ([]guanxi.ID, error) {
+	var rows []struct {
+		ID       guanxi.ID `db:"id"`
+		Number   string    `db:"number"`
+		IDNumber string    `db:"id_number"`
+	}
+	if err := tx.SelectContext(ctx, &rows, s.q.TicketPublicMatch, mobile); err != nil {
+		return nil, wrap(err)
+	}
+	hint = strings.ToUpper(hint)
+	var ids []guanxi.ID
+	for _, r := range rows {
+		idn, err := s.openID(r.IDNumber)
+		if err != nil {
+			return nil, guanxi.Internal(err)
+		}
+		idn = strings.ToUpper(idn)
+		if hint == "" || strings.ToUpper(r.Number) == hint || (len(idn) >= 4 && idn[len(idn)-4:] == hint) {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids, nil
+}
+
 // CreatePublicTicket numbers and stores a complaint from the public form
 // with its form record, register event and audit row in one transaction,
 // linking the one live customer whose mobile (and hint) match.
 func (s *Store) CreatePublicTicket(ctx context.Context, a guanxi.Actor, t *ticket.Ticket, rec ticket.PublicRecord, format string) error {
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		var ids []guanxi.ID
-		if err := tx.SelectContext(ctx, &ids, s.q.TicketPublicMatch, t.ContactPhone, rec.Hint, rec.Hint, rec.Hint); err != nil {
-			return wrap(err)
+		ids, err := s.publicMatches(ctx, tx, t.ContactPhone, rec.Hint)
+		if err != nil {
+			return err
 		}
 		t.CustomerID = nil
 		if len(ids) == 1 {

@@ -38,7 +38,7 @@ func (s *Store) SLADue(ctx context.Context, kind ticket.SLAKind, now time.Time, 
 		return nil, guanxi.Invalid(guanxi.Field("kind", "validation.enum"))
 	}
 	var out []ticket.SLACandidate
-	if err := s.r.SelectContext(ctx, &out, due, now.UTC(), limit); err != nil {
+	if err := s.r.SelectContext(ctx, &out, withLimit(due, limit), now.UTC()); err != nil {
 		return nil, wrap(err)
 	}
 	for i := range out {

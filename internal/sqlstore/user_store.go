@@ -204,7 +204,7 @@ func (s *Store) BootstrapAdmin(ctx context.Context, unit *staff.OrgUnit, u *staf
 // PasswordHistory returns the user's n most recent password hashes.
 func (s *Store) PasswordHistory(ctx context.Context, userID guanxi.ID, n int) ([]string, error) {
 	var hs []string
-	err := s.r.SelectContext(ctx, &hs, s.q.PasswordHistoryRecent, userID, n)
+	err := s.r.SelectContext(ctx, &hs, withLimit(s.q.PasswordHistoryRecent, n), userID)
 	return hs, wrap(err)
 }
 

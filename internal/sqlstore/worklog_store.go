@@ -84,9 +84,9 @@ func (s *Store) ListWorkLogs(ctx context.Context, a guanxi.Actor, q worklog.List
 	var text string
 	var args []any
 	if q.ToReview {
-		text, args = s.workScoped(s.q.WorklogColumns+"\n"+s.q.WorklogListReview, a, q.Status, a.UserID, from, to, q.Limit)
+		text, args = s.workScoped(withLimit(s.q.WorklogColumns+"\n"+s.q.WorklogListReview, q.Limit), a, q.Status, a.UserID, from, to)
 	} else {
-		text, args = s.workScoped(s.q.WorklogColumns+"\n"+s.q.WorklogListAuthor, a, q.AuthorID, q.Status, q.Status, from, to, q.Limit)
+		text, args = s.workScoped(withLimit(s.q.WorklogColumns+"\n"+s.q.WorklogListAuthor, q.Limit), a, q.AuthorID, q.Status, q.Status, from, to)
 	}
 	out := []worklog.Entry{}
 	if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {

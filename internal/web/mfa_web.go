@@ -112,6 +112,10 @@ func (h *Handler) mfaStepPage(w http.ResponseWriter, r *http.Request, p mfaPendi
 		default:
 			return err
 		}
+		if secs, ok := e.Args["seconds"].(int); ok && e.Kind == guanxi.KindTooMany {
+			// The address is throttled, as on the password step.
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
 		v.setError(e)
 		status = response.Status(err)
 	}

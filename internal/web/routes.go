@@ -95,6 +95,7 @@ func (h *Handler) routes() []route {
 
 		{"GET", "/audit", guanxi.PermAuditRead, h.auditLog},
 		{"GET", "/audit/export.csv", guanxi.PermAuditRead, h.auditExport},
+		{"GET", "/audit/encryption", guanxi.PermAuditRead, h.encryptionPage}, // the service allows settings.admin too (admins hold audit.read)
 	}
 	// Each module lists its own routes in its own file.
 	rs = append(rs, h.surveyRoutes()...)

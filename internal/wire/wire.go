@@ -106,6 +106,7 @@ func App(ctx context.Context, s *sqlstore.Store, o Options) (*app.App, error) {
 		Imports:   imports,
 		Exports:   exports,
 	}
+	a.Encryption = &app.Encryption{Store: s, Keys: s.Keys()}
 	// Each module wires itself in its own file; jobs first, as the others
 	// register handlers and schedules with it.
 	for _, w := range []func(context.Context, *app.App, *sqlstore.Store) error{

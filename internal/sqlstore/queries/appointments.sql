@@ -77,7 +77,7 @@ WHERE /*scope*/ AND c.deleted_at IS NULL AND ap.starts_at >= ? AND ap.starts_at 
     AND (? = 0 OR ap.resource_id = ?) AND (? = 0 OR ap.kind_id = ?) AND (? = '' OR ap.status = ?)
     AND (? = 0 OR c.owner_id = ?) AND (? = 0 OR ap.customer_id = ?)
     AND (? = 0 OR (ap.status IN ('booked','confirmed') AND ap.starts_at <= ?))
-ORDER BY ap.starts_at, ap.id LIMIT ?
+ORDER BY ap.starts_at, ap.id LIMIT /*limit*/
 
 -- name: apt-insert
 INSERT INTO appointments (customer_id, kind_id, resource_id, staff_id, starts_at, ends_at, status, priority, note,

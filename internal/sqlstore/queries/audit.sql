@@ -13,4 +13,4 @@ VALUES (:seq, :at, :actor_id, :actor_name, :addr, :action, :object_type, :object
 -- name: audit-chain-page
 SELECT id, seq, at, actor_id, actor_name, addr, action, object_type, object_id, customer_id,
     outcome, detail, prev_hash, hash
-FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?
+FROM audit_log WHERE seq > ? ORDER BY seq LIMIT /*limit*/

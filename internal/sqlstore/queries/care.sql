@@ -43,14 +43,14 @@ WHERE c.birthday <> '' AND c.deleted_at IS NULL AND c.lunar_birthday = 0
   AND substr(c.birthday, 6, 5) IN (?, ?) AND c.id > ?
   AND NOT EXISTS (SELECT 1 FROM care_events e WHERE e.rule_id = ? AND e.customer_id = c.id AND e.occurrence = ?)
   AND /*audience*/
-ORDER BY c.id LIMIT ?
+ORDER BY c.id LIMIT /*limit*/
 
 -- name: care-cand-lunar
 SELECT c.id AS k, c.id AS customer_id, c.name AS customer_name, c.owner_id, c.consent, c.birthday
 FROM customers c
 WHERE c.birthday <> '' AND c.deleted_at IS NULL AND c.lunar_birthday = 1 AND c.id > ?
   AND /*audience*/
-ORDER BY c.id LIMIT ?
+ORDER BY c.id LIMIT /*limit*/
 
 -- name: care-cand-all
 SELECT c.id AS k, c.id AS customer_id, c.name AS customer_name, c.owner_id, c.consent, c.birthday
@@ -58,7 +58,7 @@ FROM customers c
 WHERE c.deleted_at IS NULL AND c.id > ?
   AND NOT EXISTS (SELECT 1 FROM care_events e WHERE e.rule_id = ? AND e.customer_id = c.id AND e.occurrence = ?)
   AND /*audience*/
-ORDER BY c.id LIMIT ?
+ORDER BY c.id LIMIT /*limit*/
 
 -- name: care-cand-anniversary
 SELECT h.id AS k, c.id AS customer_id, c.name AS customer_name, c.owner_id, c.consent, h.id AS holding_id,
@@ -67,7 +67,7 @@ FROM holdings h JOIN customers c ON c.id = h.customer_id
 WHERE h.kind IN (/*kinds*/) AND h.opened_on <> '' AND substr(h.opened_on, 6, 5) IN (?, ?) AND h.opened_on < ?
   AND h.id > ? AND c.deleted_at IS NULL
   AND /*audience*/
-ORDER BY h.id LIMIT ?
+ORDER BY h.id LIMIT /*limit*/
 
 -- name: care-cand-due
 SELECT h.id AS k, c.id AS customer_id, c.name AS customer_name, c.owner_id, c.consent, h.id AS holding_id,
@@ -75,7 +75,7 @@ SELECT h.id AS k, c.id AS customer_id, c.name AS customer_name, c.owner_id, c.co
 FROM holdings h JOIN customers c ON c.id = h.customer_id
 WHERE h.kind IN (/*kinds*/) AND h.due_on <> '' AND h.due_on >= ? AND h.due_on <= ? AND h.id > ? AND c.deleted_at IS NULL
   AND /*audience*/
-ORDER BY h.id LIMIT ?
+ORDER BY h.id LIMIT /*limit*/
 
 -- name: care-cand-service
 SELECT h.id AS k, c.id AS customer_id, c.name AS customer_name, c.owner_id, c.consent, h.id AS holding_id,
@@ -85,7 +85,7 @@ SELECT h.id AS k, c.id AS customer_id, c.name AS customer_name, c.owner_id, c.co
 FROM holdings h JOIN customers c ON c.id = h.customer_id
 WHERE h.kind = 'vehicle' AND h.id > ? AND c.deleted_at IS NULL
   AND /*audience*/
-ORDER BY h.id LIMIT ?
+ORDER BY h.id LIMIT /*limit*/
 
 -- Dormancy: no activity since the cutoff, and no event of the rule made
 -- since then (such an event is of the current dormancy spell).
@@ -101,7 +101,7 @@ WHERE c.deleted_at IS NULL AND c.id > ? AND c.created_at < ?
   AND NOT EXISTS (SELECT 1 FROM transactions x WHERE x.customer_id = c.id AND x.occurred_at >= ?)
   AND NOT EXISTS (SELECT 1 FROM care_events e WHERE e.rule_id = ? AND e.customer_id = c.id AND e.created_at >= ?)
   AND /*audience*/
-ORDER BY c.id LIMIT ?
+ORDER BY c.id LIMIT /*limit*/
 
 -- name: care-existing
 SELECT customer_id, occurrence FROM care_events WHERE rule_id = ? AND customer_id IN (/*ids*/)
@@ -125,7 +125,7 @@ SELECT e.id, e.rule_id, COALESCE(r.name, '') AS rule_name, e.kind, e.customer_id
 FROM care_events e JOIN customers c ON c.id = e.customer_id LEFT JOIN care_rules r ON r.id = e.rule_id
 WHERE /*scope*/ AND c.deleted_at IS NULL AND (e.rule_id = ? OR ? = 0) AND (e.customer_id = ? OR ? = 0)
   AND (e.status = ? OR CAST(? AS TEXT) = '')
-ORDER BY e.id DESC LIMIT ?
+ORDER BY e.id DESC LIMIT /*limit*/
 
 -- name: care-task-info
 SELECT e.task_id, e.kind, e.event_on

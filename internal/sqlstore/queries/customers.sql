@@ -9,22 +9,22 @@ FROM customers c JOIN users u ON u.id = c.owner_id
 
 -- name: customer-insert
 INSERT INTO customers (number, kind, name, name_pinyin, gender, birthday, lunar_birthday,
-    id_type, id_number, mobile, phone, email, wechat, province, city, district, address,
+    id_type, id_number, id_number_bidx, id_key_bidx, mobile, phone, email, wechat, province, city, district, address,
     market, industry, source, stage, grade, custom, consent, notes, owner_id, created_by,
     created_at, updated_at, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 RETURNING id
 
 -- name: customer-update
 UPDATE customers SET kind = ?, name = ?, name_pinyin = ?, gender = ?, birthday = ?,
-    lunar_birthday = ?, id_type = ?, id_number = ?, mobile = ?, phone = ?, email = ?, wechat = ?,
+    lunar_birthday = ?, id_type = ?, id_number = ?, id_number_bidx = ?, id_key_bidx = ?, mobile = ?, phone = ?, email = ?, wechat = ?,
     province = ?, city = ?, district = ?, address = ?, market = ?, industry = ?, source = ?,
     stage = ?, grade = ?, custom = ?, consent = ?, notes = ?, updated_at = ?, version = version + 1
 WHERE id = ? AND version = ? AND deleted_at IS NULL
 
 -- name: customer-duplicates
-SELECT id, number, id_number, mobile FROM customers
-WHERE id <> ? AND ((id_number = ? AND id_number <> '') OR (mobile = ? AND mobile <> ''))
+SELECT id, number, id_number_bidx, mobile FROM customers
+WHERE id <> ? AND ((id_number_bidx = ? AND id_number_bidx <> '') OR (mobile = ? AND mobile <> ''))
 LIMIT 2
 
 -- name: customer-soft-delete
@@ -88,7 +88,7 @@ SELECT id, seq, at, actor_id, actor_name, addr, action, object_type, object_id, 
     outcome, detail, prev_hash, hash
 FROM audit_log
 WHERE customer_id IN (SELECT CAST(? AS BIGINT) UNION ALL SELECT merged_id FROM customer_merges WHERE survivor_id = ?)
-ORDER BY seq DESC LIMIT ?
+ORDER BY seq DESC LIMIT /*limit*/
 
 -- name: customer-touch-contact
 UPDATE customers SET last_contact_at = ? WHERE id = ? AND (last_contact_at IS NULL OR last_contact_at < ?)

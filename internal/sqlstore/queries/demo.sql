@@ -25,10 +25,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: demo-insert-customers
 INSERT INTO customers (id, number, kind, name, name_pinyin, gender, birthday, lunar_birthday,
-    id_type, id_number, mobile, phone, email, wechat, province, city, district, address,
+    id_type, id_number, id_number_bidx, id_key_bidx, mobile, phone, email, wechat, province, city, district, address,
     market, industry, source, stage, grade, custom, consent, notes, owner_id, created_by,
     created_at, updated_at, last_contact_at, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: demo-insert-tags
 INSERT INTO customer_tags (tag, customer_id) VALUES (?, ?)

@@ -6,14 +6,13 @@
 
 -- name: dup-rule-id-number
 -- The same ID number written differently: upper case, no spaces, an
--- 18-character number of the 1900s keyed by its 15-digit form
--- (customer.IDKey computes the same key); only the partial index is read.
--- MATERIALIZED: inlined, the computed key cannot be searched and the
--- self-join turns quadratic. (A window COUNT instead of the GROUP BY costs
--- twice the CPU on SQLite.)
+-- 18-character number of the 1900s keyed by its 15-digit form. The key
+-- (customer.IDKey) is stored as its blind index id_key_bidx (the number
+-- itself is sealed); only that partial index is read. MATERIALIZED:
+-- inlined, the self-join turns quadratic. (A window COUNT instead of the
+-- GROUP BY costs twice the CPU on SQLite.)
 WITH k AS MATERIALIZED (
-    SELECT id, CASE WHEN length(n) = 18 AND substr(n, 7, 2) = '19' THEN substr(n, 1, 6) || substr(n, 9, 9) ELSE n END AS k
-    FROM (SELECT id, upper(replace(id_number, ' ', '')) AS n FROM customers WHERE id_number <> '') x
+    SELECT id, id_key_bidx AS k FROM customers WHERE id_key_bidx <> ''
 ), d AS (
     SELECT k FROM k GROUP BY k HAVING COUNT(*) BETWEEN 2 AND 20
 )
@@ -63,10 +62,10 @@ SELECT id, name, name_pinyin, birthday, id_number, mobile, phone FROM customers
 
 -- name: dup-candidate-ids
 -- Customers that may be the same as one customer, each rule through an
--- index: its ID number variants (4 slots), its phones (the landline also
+-- index: the blind index of the duplicate key of its ID number (every variant), its phones (the landline also
 -- without dashes; a stored number with dashes is only found by the scan),
 -- contacts’ mobiles, its name and birthday.
-SELECT id FROM customers WHERE id_number IN (?, ?, ?, ?) AND id_number <> ''
+SELECT id FROM customers WHERE id_key_bidx = ? AND id_key_bidx <> ''
 UNION SELECT id FROM customers WHERE mobile = ? AND mobile <> ''
 UNION SELECT id FROM customers WHERE phone = ? AND phone <> ''
 UNION SELECT id FROM customers WHERE phone IN (?, ?) AND phone <> ''

@@ -15,7 +15,7 @@ SELECT e.id, e.user_id, u.username AS user_name, e.kind, e.format, e.params, e.s
        e.file_name, e.error_key, e.attempt, e.lease_until, e.created_at, e.started_at, e.finished_at, e.expires_at, e.version
 FROM exports e JOIN users u ON u.id = e.user_id
 WHERE e.user_id = ? OR 1 = ?
-ORDER BY e.id DESC LIMIT ?
+ORDER BY e.id DESC LIMIT /*limit*/
 
 -- name: export-by-id
 SELECT e.id, e.user_id, u.username AS user_name, e.kind, e.format, e.params, e.status, e.row_count, e.byte_size,

@@ -93,7 +93,7 @@ WHERE id = ? AND lease_owner = ? AND status = 'running' AND phase IN ('rollback'
 
 -- name: import-changes-pending
 SELECT id, customer_id, object_type, object_id, action, before_image, after_version
-FROM import_changes WHERE import_id = ? AND undone = 0 ORDER BY id DESC LIMIT ?
+FROM import_changes WHERE import_id = ? AND undone = 0 ORDER BY id DESC LIMIT /*limit*/
 
 -- name: import-change-mark
 UPDATE import_changes SET undone = ? WHERE id = ?
@@ -103,7 +103,7 @@ DELETE FROM import_problems WHERE import_id = ?
 
 -- name: import-problems-page
 SELECT line, kind, cells, problems FROM import_problems
-WHERE import_id = ? AND line > ? ORDER BY line LIMIT ?
+WHERE import_id = ? AND line > ? ORDER BY line LIMIT /*limit*/
 
 -- name: import-sequence-add
 UPDATE sequences SET value = value + ? WHERE name = ? RETURNING value
@@ -143,10 +143,10 @@ SELECT version FROM import_templates WHERE id = ?
 
 -- name: import-insert-customers
 INSERT INTO customers (id, number, kind, name, name_pinyin, gender, birthday, lunar_birthday,
-    id_type, id_number, mobile, phone, email, wechat, province, city, district, address,
+    id_type, id_number, id_number_bidx, id_key_bidx, mobile, phone, email, wechat, province, city, district, address,
     market, industry, source, stage, grade, custom, consent, notes, owner_id, created_by,
     created_at, updated_at, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: import-insert-tags
 INSERT INTO customer_tags (tag, customer_id) VALUES (?, ?)
@@ -169,7 +169,7 @@ INSERT INTO import_tokens (import_id, customer_id, tokens) VALUES (?, ?, ?)
 -- name: import-tokens-upto
 -- The last customer of the next flush step (the first n staged customers).
 SELECT MAX(customer_id) FROM (SELECT customer_id FROM import_tokens WHERE import_id = ?
-    ORDER BY customer_id LIMIT ?) t
+    ORDER BY customer_id LIMIT /*limit*/) t
 
 -- name: import-tokens-unstage
 -- A flush step's staged rows, deleted in the step's transaction.

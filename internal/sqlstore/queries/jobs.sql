@@ -45,14 +45,14 @@ WHERE id = ?
 -- name: job-list
 WHERE (? = '' OR status = ?) AND (? = '' OR kind = ?) AND id < ?
 ORDER BY id DESC
-LIMIT ?
+LIMIT /*limit*/
 
 -- name: job-counts
 SELECT status, COUNT(*) AS n FROM jobs GROUP BY status
 
 -- name: job-prune
 DELETE FROM jobs WHERE id IN (
-    SELECT id FROM jobs WHERE status = 'done' AND finished_at < ? ORDER BY finished_at LIMIT ?)
+    SELECT id FROM jobs WHERE status = 'done' AND finished_at < ? ORDER BY finished_at LIMIT /*limit*/)
 
 -- name: job-schedule-save
 INSERT INTO job_schedules (name, cron, tz, kind, payload, created_at, updated_at, version)

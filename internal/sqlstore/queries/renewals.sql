@@ -19,7 +19,7 @@ FROM holdings h JOIN customers c ON c.id = h.customer_id LEFT JOIN users u ON u.
     LEFT JOIN renewals r ON r.holding_id = h.id AND r.due_on = h.due_on
 WHERE /*scope*/ AND c.deleted_at IS NULL AND r.id IS NULL AND h.due_on >= ? AND h.due_on <= ?
     AND h.status NOT IN ('closed', 'sold') AND (? = '' OR h.kind = ?) AND (? = 0 OR c.owner_id = ?)
-ORDER BY h.due_on, h.id LIMIT ?
+ORDER BY h.due_on, h.id LIMIT /*limit*/
 
 -- Decided periods due in the window.
 -- name: renewal-due-decided
@@ -31,7 +31,7 @@ FROM renewals r JOIN holdings h ON h.id = r.holding_id JOIN customers c ON c.id 
     LEFT JOIN users u ON u.id = c.owner_id
 WHERE /*scope*/ AND c.deleted_at IS NULL AND r.due_on >= ? AND r.due_on <= ? AND (? = '' OR r.outcome = ?)
     AND (? = '' OR h.kind = ?) AND (? = 0 OR c.owner_id = ?)
-ORDER BY r.due_on, r.id LIMIT ?
+ORDER BY r.due_on, r.id LIMIT /*limit*/
 
 -- name: renewal-get
 SELECT r.id, r.holding_id, r.due_on, r.outcome, r.fee_minor, r.currency, r.new_due_on,

@@ -1,6 +1,6 @@
 -- Expiry is Unix nanoseconds.
 -- name: session-find
-SELECT data FROM sessions WHERE token = ? AND expiry > ?
+SELECT data, expiry FROM sessions WHERE token = ? AND expiry > ?
 
 -- name: session-commit
 INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)

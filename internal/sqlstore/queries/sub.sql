@@ -47,7 +47,7 @@ UPDATE transactions SET holding_id = NULL WHERE holding_id = ?
 -- name: transaction-list
 SELECT id, customer_id, holding_id, kind, amount_minor, currency, occurred_at, description, created_by,
     created_at, version
-FROM transactions WHERE customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?
+FROM transactions WHERE customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT /*limit*/
 
 -- name: transaction-insert
 INSERT INTO transactions (customer_id, holding_id, kind, amount_minor, currency, occurred_at, description,
@@ -61,7 +61,7 @@ SELECT id FROM holdings WHERE customer_id = ? AND id = ?
 SELECT i.id, i.customer_id, i.channel, i.direction, i.occurred_at, i.summary, i.outcome, i.next_action,
     i.next_action_on, i.purpose, i.task_id, i.staff_id, COALESCE(u.name, '') AS staff_name, i.version, i.created_at
 FROM interactions i LEFT JOIN users u ON u.id = i.staff_id
-WHERE i.customer_id = ? ORDER BY i.occurred_at DESC, i.id DESC LIMIT ?
+WHERE i.customer_id = ? ORDER BY i.occurred_at DESC, i.id DESC LIMIT /*limit*/
 
 -- name: interaction-insert
 INSERT INTO interactions (customer_id, channel, direction, occurred_at, summary, outcome, next_action,

@@ -91,7 +91,7 @@ SELECT r.id, r.customer_id, r.template_id, r.template_version_id, r.channel, r.t
     COALESCE(r.created_by, 0) AS created_by, COALESCE(u.name, '') AS creator_name,
     COALESCE(r.org_unit_id, 0) AS org_unit_id, r.created_at, r.answered_at, r.answer_id, r.version
 FROM survey_requests r LEFT JOIN users u ON u.id = r.created_by
-WHERE r.customer_id = ? ORDER BY r.id DESC LIMIT ?
+WHERE r.customer_id = ? ORDER BY r.id DESC LIMIT /*limit*/
 
 -- name: survey-request-by-token
 SELECT r.id, r.customer_id, r.template_id, r.template_version_id, r.channel, r.token_hash, r.expires_at,
@@ -138,7 +138,7 @@ FROM survey_answers s
 JOIN survey_templates t ON t.id = s.template_id
 JOIN survey_template_versions v ON v.id = s.template_version_id
 LEFT JOIN users u ON u.id = s.staff_id
-WHERE s.customer_id = ? ORDER BY s.id DESC LIMIT ?
+WHERE s.customer_id = ? ORDER BY s.id DESC LIMIT /*limit*/
 
 -- name: survey-answer-pending
 SELECT s.id, s.request_id, s.customer_id, s.template_id, t.name AS template_name, s.template_version_id,
@@ -149,7 +149,7 @@ FROM survey_answers s
 JOIN survey_templates t ON t.id = s.template_id
 JOIN survey_template_versions v ON v.id = s.template_version_id
 WHERE s.low = 1 AND s.ticket_id IS NULL AND s.answered_at < ?
-ORDER BY s.answered_at LIMIT ?
+ORDER BY s.answered_at LIMIT /*limit*/
 
 -- name: survey-answer-items
 SELECT item_key, item_type, score, value, satisfied, nps_class

@@ -23,11 +23,11 @@ WHERE /*scope*/ AND c.deleted_at IS NULL AND t.id = ?
 
 -- name: task-list-owner
 WHERE /*scope*/ AND c.deleted_at IS NULL AND t.owner_id = ? AND t.status = ? AND t.due_on >= ? AND t.due_on <= ?
-ORDER BY t.due_on, t.id LIMIT ?
+ORDER BY t.due_on, t.id LIMIT /*limit*/
 
 -- name: task-list-customer
 WHERE /*scope*/ AND c.deleted_at IS NULL AND t.customer_id = ? AND t.status = ? AND t.due_on >= ? AND t.due_on <= ?
-ORDER BY t.due_on, t.id LIMIT ?
+ORDER BY t.due_on, t.id LIMIT /*limit*/
 
 -- name: task-close
 UPDATE tasks SET status = ?, outcome = ?, closed_at = ?, closed_by = ?, interaction_id = ?,
@@ -85,7 +85,7 @@ WHERE h.kind = 'vehicle' AND h.opened_on >= ? AND h.opened_on <= ? AND c.deleted
   AND (CAST(? AS TEXT) = '' OR CAST(? AS TEXT) LIKE '%,' || c.grade || ',%')
   AND (CAST(? AS TEXT) = '' OR c.owner_id IN (SELECT su.id FROM users su JOIN org_units so ON so.id = su.org_unit_id WHERE so.path LIKE ?))
   AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = ? AND t.customer_id = c.id AND t.occurrence = h.id)
-ORDER BY h.id LIMIT ?
+ORDER BY h.id LIMIT /*limit*/
 
 -- name: plan-events-service
 SELECT c.id AS customer_id, c.name AS customer_name, c.owner_id, x.id AS occurrence, x.occurred_at AS event_at
@@ -94,7 +94,7 @@ WHERE x.kind = 'service' AND x.occurred_at >= ? AND x.occurred_at <= ? AND c.del
   AND (CAST(? AS TEXT) = '' OR CAST(? AS TEXT) LIKE '%,' || c.grade || ',%')
   AND (CAST(? AS TEXT) = '' OR c.owner_id IN (SELECT su.id FROM users su JOIN org_units so ON so.id = su.org_unit_id WHERE so.path LIKE ?))
   AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = ? AND t.customer_id = c.id AND t.occurrence = x.id)
-ORDER BY x.id LIMIT ?
+ORDER BY x.id LIMIT /*limit*/
 
 -- name: plan-events-complaint
 SELECT c.id AS customer_id, c.name AS customer_name, c.owner_id, k.id AS occurrence, k.closed_at AS event_at
@@ -103,7 +103,7 @@ WHERE k.status = 'closed' AND k.closed_at >= ? AND k.closed_at <= ? AND c.delete
   AND (CAST(? AS TEXT) = '' OR CAST(? AS TEXT) LIKE '%,' || c.grade || ',%')
   AND (CAST(? AS TEXT) = '' OR c.owner_id IN (SELECT su.id FROM users su JOIN org_units so ON so.id = su.org_unit_id WHERE so.path LIKE ?))
   AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = ? AND t.customer_id = c.id AND t.occurrence = k.id)
-ORDER BY k.id LIMIT ?
+ORDER BY k.id LIMIT /*limit*/
 
 -- name: plan-events-grade
 SELECT c.id AS customer_id, c.name AS customer_name, c.owner_id, CAST(? AS BIGINT) AS occurrence
@@ -112,7 +112,7 @@ WHERE c.grade <> '' AND c.deleted_at IS NULL AND c.id > ?
   AND (CAST(? AS TEXT) = '' OR CAST(? AS TEXT) LIKE '%,' || c.grade || ',%')
   AND (CAST(? AS TEXT) = '' OR c.owner_id IN (SELECT su.id FROM users su JOIN org_units so ON so.id = su.org_unit_id WHERE so.path LIKE ?))
   AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = ? AND t.customer_id = c.id AND t.occurrence = ?)
-ORDER BY c.id LIMIT ?
+ORDER BY c.id LIMIT /*limit*/
 
 -- name: report-tasks
 SELECT t.owner_id, COALESCE(u.name, '') AS owner_name, COALESCE(u.org_unit_id, 0) AS unit_id,

@@ -133,7 +133,7 @@ SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_
 FROM tickets t LEFT JOIN org_units ou ON ou.id = t.org_unit_id
 WHERE t.first_response_warn_at <= ? AND t.fr_warned_at IS NULL AND t.first_response_at IS NULL
   AND t.status NOT IN ('closed', 'merged')
-ORDER BY t.first_response_warn_at LIMIT ?
+ORDER BY t.first_response_warn_at LIMIT /*limit*/
 
 -- name: sla-due-first-response-breach
 SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_unit_id,
@@ -141,7 +141,7 @@ SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_
 FROM tickets t LEFT JOIN org_units ou ON ou.id = t.org_unit_id
 WHERE t.first_response_due_at <= ? AND t.fr_breached_at IS NULL AND t.first_response_at IS NULL
   AND t.status NOT IN ('closed', 'merged')
-ORDER BY t.first_response_due_at LIMIT ?
+ORDER BY t.first_response_due_at LIMIT /*limit*/
 
 -- name: sla-due-resolution-warning
 SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_unit_id,
@@ -149,7 +149,7 @@ SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_
 FROM tickets t LEFT JOIN org_units ou ON ou.id = t.org_unit_id
 WHERE t.resolution_warn_at <= ? AND t.res_warned_at IS NULL AND t.resolved_at IS NULL
   AND t.status NOT IN ('closed', 'merged')
-ORDER BY t.resolution_warn_at LIMIT ?
+ORDER BY t.resolution_warn_at LIMIT /*limit*/
 
 -- name: sla-due-resolution-breach
 SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_unit_id,
@@ -157,21 +157,21 @@ SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_
 FROM tickets t LEFT JOIN org_units ou ON ou.id = t.org_unit_id
 WHERE t.resolution_due_at <= ? AND t.res_breached_at IS NULL AND t.resolved_at IS NULL
   AND t.status NOT IN ('closed', 'merged')
-ORDER BY t.resolution_due_at LIMIT ?
+ORDER BY t.resolution_due_at LIMIT /*limit*/
 
 -- name: sla-due-escalation
 SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_unit_id,
     COALESCE(ou.path, '') AS org_unit_path, t.next_escalation_at AS due
 FROM tickets t LEFT JOIN org_units ou ON ou.id = t.org_unit_id
 WHERE t.next_escalation_at <= ? AND t.resolved_at IS NULL AND t.status NOT IN ('closed', 'merged')
-ORDER BY t.next_escalation_at LIMIT ?
+ORDER BY t.next_escalation_at LIMIT /*limit*/
 
 -- name: sla-due-ombudsman
 SELECT t.id, t.number, t.escalation_level, t.reopen_count, t.assignee_id, t.org_unit_id,
     COALESCE(ou.path, '') AS org_unit_path, t.ombudsman_due_at AS due
 FROM tickets t LEFT JOIN org_units ou ON ou.id = t.org_unit_id
 WHERE t.ombudsman_due_at <= ? AND t.ombudsman_notice_at IS NULL AND t.status NOT IN ('closed', 'merged')
-ORDER BY t.ombudsman_due_at LIMIT ?
+ORDER BY t.ombudsman_due_at LIMIT /*limit*/
 
 -- Claims: the conditional UPDATE that only one server's transaction wins.
 -- name: sla-claim-first-response-warning
@@ -232,11 +232,11 @@ ON CONFLICT (user_id, dedupe) WHERE dedupe <> '' DO NOTHING
 
 -- name: notifications-all
 SELECT id, user_id, kind, ticket_id, args, created_at, read_at, version
-FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?
+FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT /*limit*/
 
 -- name: notifications-unread
 SELECT id, user_id, kind, ticket_id, args, created_at, read_at, version
-FROM notifications WHERE user_id = ? AND read_at IS NULL ORDER BY id DESC LIMIT ?
+FROM notifications WHERE user_id = ? AND read_at IS NULL ORDER BY id DESC LIMIT /*limit*/
 
 -- Counting stops at 100: the badge shows 99+.
 -- name: notifications-unread-count

@@ -60,4 +60,4 @@ WHERE id = ? AND must_change_password = 0
 INSERT INTO password_history (user_id, hash, created_at) VALUES (?, ?, ?)
 
 -- name: password-history
-SELECT hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?
+SELECT hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT /*limit*/

@@ -13,11 +13,11 @@ WHERE /*wscope*/ AND w.id = ?
 
 -- name: worklog-list-author
 WHERE /*wscope*/ AND w.author_id = ? AND (? = '' OR w.status = ?) AND w.work_on >= ? AND w.work_on <= ?
-ORDER BY w.work_on DESC, w.id DESC LIMIT ?
+ORDER BY w.work_on DESC, w.id DESC LIMIT /*limit*/
 
 -- name: worklog-list-review
 WHERE /*wscope*/ AND w.status = ? AND w.author_id <> ? AND w.work_on >= ? AND w.work_on <= ?
-ORDER BY w.work_on, w.id LIMIT ?
+ORDER BY w.work_on, w.id LIMIT /*limit*/
 
 -- name: worklog-insert
 INSERT INTO work_logs (kind, author_id, work_on, content, minutes, destination, person_visited, contact, purpose,

@@ -106,3 +106,20 @@ func open(t testing.TB, dsn string, opt sqlstore.Options) *sqlstore.Store {
 	}
 	return s
 }
+
+// EachWith is Each with options made per engine (a key ring, say); dsn
+// lets the test open the same database again.
+func EachWith(t *testing.T, opt func(t *testing.T) sqlstore.Options, fn func(t *testing.T, s *sqlstore.Store, dsn string)) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			o := opt(t)
+			dsn := filepath.Join(t.TempDir(), "guanxi.db")
+			if name == "postgres" {
+				dsn = PostgresDSN(t)
+			} else {
+				o.SyncNormal = true
+			}
+			fn(t, open(t, dsn, o), dsn)
+		})
+	}
+}
