@@ -114,9 +114,19 @@ func keysReseal(ctx context.Context, s *sqlstore.Store, c config, grace time.Dur
 			return fmt.Errorf("keys: %d values are still written under an old key: copy %s to every instance, then run `guanxi keys reseal`", left, c.keyPath())
 		}
 	}
-	var old []uint32
+	// Files, rejected rows, undo and merge records are not re-sealed: a key
+	// one of them still names stays in the key file until they expire.
+	inCopies, err := s.KeysInCopies(ctx)
+	if err != nil {
+		return err
+	}
+	var old, kept []uint32
 	for _, id := range s.Keys().IDs() {
-		if id != primary {
+		switch {
+		case id == primary:
+		case inCopies[id]:
+			kept = append(kept, id)
+		default:
 			old = append(old, id)
 		}
 	}
@@ -129,11 +139,14 @@ func keysReseal(ctx context.Context, s *sqlstore.Store, c config, grace time.Dur
 		}
 	}
 	e := audit.New(privacyActor(getenv), audit.ActionKeyRotate, "key", int64(primary),
-		map[string]any{"primary": primary, "resealed": total, "retired": old})
+		map[string]any{"primary": primary, "resealed": total, "retired": old, "kept": kept})
 	if err := s.Audit(ctx, e); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "keys: %d values re-sealed under key %d; retired keys %v removed from %s\n", total, primary, old, c.keyPath())
+	if len(kept) > 0 {
+		fmt.Fprintf(stdout, "keys: keys %v kept: stored import files, rejected rows, undo or merge records still use them\n", kept)
+	}
 	return nil
 }
 

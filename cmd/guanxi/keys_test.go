@@ -90,3 +90,44 @@ func TestKeysCommand(t *testing.T) {
 		t.Fatalf("key.rotate audit rows: %d %v", n, err)
 	}
 }
+
+// TestKeysRotateKeepsKeysOfCopies: an import's stored file and rejected
+// rows stay sealed under the key of their day (they are not re-sealed), so
+// a rotation keeps that key in the key file and they still open.
+func TestKeysRotateKeepsKeysOfCopies(t *testing.T) {
+	ctx := context.Background()
+	data := bootstrapData(t)
+	file := filepath.Join(data, "customers.csv")
+	if err := os.WriteFile(file, []byte("客户名称,手机号码\n张三,13700137000\n李四,12345\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"import", "customers", file, "--data", data, "--lang", "en"}, env(nil), nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"keys", "rotate", "--grace", "10ms", "--data", data}, env(nil), nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "retired keys []") || !strings.Contains(out.String(), "keys [1] kept") {
+		t.Fatalf("rotate: %s", out.String())
+	}
+	r := dataKeys(t, data)
+	if ids := r.IDs(); len(ids) != 2 || r.Primary() != 2 {
+		t.Fatalf("key file after rotation: %v primary %d", ids, r.Primary())
+	}
+	s, err := sqlstore.Open(ctx, filepath.Join(data, "guanxi.db"), sqlstore.Options{Keys: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var cells string
+	if err := s.DB().QueryRow("SELECT cells FROM import_problems").Scan(&cells); err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := r.Open(cells, "import_problems.cells"); err != nil || !strings.Contains(plain, "12345") {
+		t.Fatalf("rejected row after rotation: %q %v", plain, err)
+	}
+}

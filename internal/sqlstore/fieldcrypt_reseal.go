@@ -179,3 +179,30 @@ func (s *Store) ForgetKeys(ctx context.Context, ids []uint32) error {
 	}
 	return nil
 }
+
+// copyColumns are the sealed copies Reseal leaves under their key (files,
+// rejected rows, undo and merge records: bulky, and they expire with
+// their import or export).
+var copyColumns = []struct{ table, col string }{
+	{"import_changes", "before_image"}, {"import_problems", "cells"}, {"customer_merges", "snapshot"},
+	{"import_files", "data"}, {"export_chunks", "data"},
+}
+
+// KeysInCopies are the key ids the sealed copies still name: a rotation
+// keeps those keys in the key file, or the copies would no longer open.
+func (s *Store) KeysInCopies(ctx context.Context) (map[uint32]bool, error) {
+	out := map[uint32]bool{}
+	for _, c := range copyColumns {
+		var heads [][]byte
+		q := "SELECT DISTINCT substr(" + c.col + ", 1, 16) FROM " + c.table + " WHERE " + c.col + " IS NOT NULL"
+		if err := s.r.SelectContext(ctx, &heads, q); err != nil {
+			return nil, wrap(err)
+		}
+		for _, h := range heads {
+			if id, ok := fieldcrypt.KeyOf(string(h)); ok {
+				out[id] = true
+			}
+		}
+	}
+	return out, nil
+}
