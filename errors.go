@@ -73,6 +73,17 @@ func AsError(err error) *Error {
 // NotFound reports that the object does not exist or is out of the caller's scope.
 func NotFound(key string) error { return &Error{Kind: KindNotFound, Key: key} }
 
+// ErrOutOfScope is the cause of a NotFound for an object that exists but
+// is out of the caller's scope: the caller gets the same 404 as for a
+// missing id, and the surfaces audit it as an access denial (TESTPLAN E1).
+var ErrOutOfScope = errors.New("out of scope")
+
+// OutOfScope is NotFound(key) caused by ErrOutOfScope.
+func OutOfScope(key string) error { return &Error{Kind: KindNotFound, Key: key, Err: ErrOutOfScope} }
+
+// IsOutOfScope reports whether err is an out-of-scope NotFound.
+func IsOutOfScope(err error) bool { return errors.Is(err, ErrOutOfScope) }
+
 // Invalid reports field errors; nothing was written.
 func Invalid(fields ...FieldError) error {
 	return &Error{Kind: KindInvalid, Key: "error.invalid", Fields: fields}

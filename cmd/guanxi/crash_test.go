@@ -197,6 +197,10 @@ func postInteractionErr(c *http.Client, base, token string, customerID guanxi.ID
 	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/customers/%d/interactions", base, customerID), bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
+	// As a careful client does: with the key, Go's transport resends a
+	// POST the server never read because it closed the idle keep-alive
+	// connection first (shutdown), and the server answers a resend once.
+	req.Header.Set("Idempotency-Key", summary)
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, err

@@ -45,6 +45,9 @@ func register[I, O any](api huma.API, h *Handler, r Route, summary string, fn fu
 		}
 		out, err := fn(ctx, a, in)
 		if err != nil {
+			if dc, ok := ctx.Value(deniedKey{}).(*deniedContext); ok && guanxi.IsOutOfScope(err) {
+				dc.outOfScope = true
+			}
 			return nil, problemOf(ctx, h.app.I18n, err)
 		}
 		return out, nil
@@ -53,8 +56,8 @@ func register[I, O any](api huma.API, h *Handler, r Route, summary string, fn fu
 
 // auditDenied is every operation's middleware: a 403 answered to a
 // signed-in caller, whether the route's permission or a check in a service
-// refused it, writes one access_denied audit row (TESTPLAN E1) before the
-// status goes out. audit.Service.Denied throttles repeats.
+// refused it, and a 404 for an object out of the caller's scope, write one
+// access_denied audit row (TESTPLAN E1) before the status goes out. audit.Service.Denied throttles repeats.
 //
 // It also refuses a caller without the route's permission before the body
 // is read: no upload is spooled and no body parsed for a 403.
@@ -70,9 +73,13 @@ func (h *Handler) auditDenied(r Route) huma.Middlewares {
 				return
 			}
 		}
-		next(dc)
+		next(huma.WithValue(dc, deniedKey{}, dc))
 	}}
 }
+
+// deniedKey finds the request's deniedContext from the operation, which
+// marks an out-of-scope miss on it.
+type deniedKey struct{}
 
 // deniedContext sees the status the operation answers with.
 type deniedContext struct {
@@ -80,14 +87,18 @@ type deniedContext struct {
 	h    *Handler
 	r    Route
 	done bool
+	// outOfScope: the operation's 404 is for another agent's object.
+	outOfScope bool
 }
 
 func (c *deniedContext) SetStatus(code int) {
-	if code == http.StatusForbidden && !c.done && c.h.app.Audit != nil {
+	denied := code == http.StatusForbidden || (code == http.StatusNotFound && c.outOfScope)
+	if denied && !c.done && c.h.app.Audit != nil {
 		c.done = true
 		ctx := c.humaCtx.Context()
 		if a, ok := guanxi.ActorFrom(ctx); ok && (a.UserID != 0 || a.System) {
-			d := audit.Denial{Surface: "api", Method: c.r.Method, Route: c.r.Path, Path: c.URL().Path}
+			d := audit.Denial{Surface: "api", Method: c.r.Method, Route: c.r.Path, Path: c.URL().Path,
+				OutOfScope: code == http.StatusNotFound}
 			if c.r.Perm != "" && !a.Can(c.r.Perm) {
 				d.Perm = c.r.Perm
 			}

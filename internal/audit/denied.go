@@ -9,8 +9,8 @@ import (
 	"github.com/guanxi-crm/guanxi"
 )
 
-// Denial is one request refused with 403 to a signed-in caller (TESTPLAN
-// E1, A1): where it came in and, when the route's own check refused it,
+// Denial is one request refused with 403, or answered 404 for another
+// agent's object, to a signed-in caller (TESTPLAN E1, A1): where it came in and, when the route's own check refused it,
 // the permission the caller lacks.
 type Denial struct {
 	Surface string            // "api" or "web"
@@ -18,6 +18,9 @@ type Denial struct {
 	Route   string            // the route pattern, e.g. /api/v1/customers/{id}
 	Path    string            // the request path (ids, never the query string)
 	Perm    guanxi.Permission // the missing permission, "" when a service refused
+	// OutOfScope: answered 404 for an object that exists but is not in the
+	// caller's scope (guanxi.IsOutOfScope), not 403.
+	OutOfScope bool
 }
 
 // Denial throttle: at most one access_denied row per actor, method and route
@@ -90,6 +93,9 @@ func (s *Service) Denied(ctx context.Context, a guanxi.Actor, d Denial) error {
 	detail := map[string]any{"surface": d.Surface, "method": d.Method, "route": d.Route, "path": d.Path}
 	if d.Perm != "" {
 		detail["perm"] = d.Perm
+	}
+	if d.OutOfScope {
+		detail["reason"] = "out_of_scope"
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

@@ -163,10 +163,32 @@ func (s *Store) liveInScope(ctx context.Context, q sqlx.QueryerContext, a guanxi
 		if err != nil {
 			return 0, wrap(err)
 		}
-		return v, notFound(st.GetContext(ctx, &v, args...), "error.not_found")
+		if err := st.GetContext(ctx, &v, args...); err != nil {
+			return 0, s.liveMiss(ctx, q, a, id, err)
+		}
+		return v, nil
 	}
-	err := sqlx.GetContext(ctx, q, &v, text, args...)
-	return v, notFound(err, "error.not_found")
+	if err := sqlx.GetContext(ctx, q, &v, text, args...); err != nil {
+		return 0, s.liveMiss(ctx, q, a, id, err)
+	}
+	return v, nil
+}
+
+// liveMiss is liveInScope's miss: OutOfScope when customer id exists but
+// is not in a's scope (a deleted customer in scope is just not found).
+func (s *Store) liveMiss(ctx context.Context, q sqlx.QueryerContext, a guanxi.Actor, id guanxi.ID, err error) error {
+	if errors.Is(err, sql.ErrNoRows) && s.visible(ctx, q, a, id) {
+		return guanxi.NotFound("error.not_found")
+	}
+	return s.scopeMiss(ctx, q, customerExists, id, err)
+}
+
+// customerMiss is GetCustomer's miss (see liveMiss).
+func (s *Store) customerMiss(ctx context.Context, a guanxi.Actor, id guanxi.ID) error {
+	if s.visible(ctx, s.r, a, id) {
+		return guanxi.NotFound("error.not_found")
+	}
+	return s.scopeMiss(ctx, s.r, customerExists, id, sql.ErrNoRows)
 }
 
 func (s *Store) writeTagsAndTokens(ctx context.Context, tx *sqlx.Tx, c *customer.Customer, replace bool) error {
@@ -288,7 +310,7 @@ func (s *Store) GetCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, d
 			return customer.Customer{}, wrap(err)
 		}
 		if len(list) == 0 {
-			return customer.Customer{}, guanxi.NotFound("error.not_found")
+			return customer.Customer{}, s.customerMiss(ctx, a, id)
 		}
 		return list[0], nil
 	}
@@ -305,7 +327,7 @@ func (s *Store) GetCustomer(ctx context.Context, a guanxi.Actor, id guanxi.ID, d
 		return customer.Customer{}, guanxi.Internal(err)
 	}
 	if len(list) == 0 {
-		return customer.Customer{}, guanxi.NotFound("error.not_found")
+		return customer.Customer{}, s.customerMiss(ctx, a, id)
 	}
 	return list[0], nil
 }

@@ -101,7 +101,10 @@ func (s *Store) ticketInScope(ctx context.Context, q sqlx.QueryerContext, a guan
 	pred, args := ticketScopeSQL(a, "t")
 	var v int64
 	err := sqlx.GetContext(ctx, q, &v, s.rebind("SELECT t.version FROM tickets t WHERE t.id = ? AND "+pred), append([]any{id}, args...)...)
-	return v, notFound(err, "error.not_found")
+	if err != nil {
+		return 0, s.scopeMiss(ctx, q, ticketExists, id, err)
+	}
+	return v, nil
 }
 
 func (s *Store) addEvent(ctx context.Context, tx *sqlx.Tx, ev ticket.Event) error {
@@ -275,7 +278,7 @@ func (s *Store) GetTicket(ctx context.Context, a guanxi.Actor, id guanxi.ID) (ti
 		return t, wrap(err)
 	}
 	if err := st.GetContext(ctx, &t, append([]any{id}, args...)...); err != nil {
-		return t, notFound(err, "error.not_found")
+		return t, s.scopeMiss(ctx, s.r, ticketExists, id, err)
 	}
 	ticketUTC(&t)
 	return t, nil
@@ -362,7 +365,7 @@ func (s *Store) GetTicketTx(ctx context.Context, tx *sqlx.Tx, a guanxi.Actor, id
 	pred, args := ticketScopeSQL(a, "t")
 	var t ticket.Ticket
 	if err := tx.GetContext(ctx, &t, s.rebind(s.q.TicketColumns+" WHERE t.id = ? AND "+pred), append([]any{id}, args...)...); err != nil {
-		return t, notFound(err, "error.not_found")
+		return t, s.scopeMiss(ctx, tx, ticketExists, id, err)
 	}
 	ticketUTC(&t)
 	return t, nil

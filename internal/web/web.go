@@ -209,6 +209,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 			}
 		}
 		if err := rt.fn(w, r); err != nil {
+			if guanxi.IsOutOfScope(err) {
+				w.(*deniedWriter).outOfScope = true
+			}
 			h.renderError(w, r, err)
 		}
 	})
@@ -217,20 +220,23 @@ func (h *Handler) wrap(rt route) http.Handler {
 // deniedWriter writes one access_denied audit row (TESTPLAN E1) before a
 // 403 goes out to a signed-in user, whatever refused the request: the
 // route's permission, a service (through renderError) or a page that shows
-// its own refusal. audit.Service.Denied throttles repeats.
+// its own refusal; and one before a 404 for another agent's object
+// (guanxi.IsOutOfScope). audit.Service.Denied throttles repeats.
 type deniedWriter struct {
 	http.ResponseWriter
 	h     *Handler
 	r     *http.Request
 	rt    route
 	wrote bool
+	// outOfScope: the handler's 404 is for another agent's object.
+	outOfScope bool
 }
 
 func (d *deniedWriter) WriteHeader(code int) {
 	if !d.wrote {
 		d.wrote = true
-		if code == http.StatusForbidden {
-			d.h.auditDenied(d.r, d.rt)
+		if code == http.StatusForbidden || (code == http.StatusNotFound && d.outOfScope) {
+			d.h.auditDenied(d.r, d.rt, code == http.StatusNotFound)
 		}
 	}
 	d.ResponseWriter.WriteHeader(code)
@@ -245,12 +251,12 @@ func (d *deniedWriter) Write(b []byte) (int, error) {
 // deadlines).
 func (d *deniedWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
-func (h *Handler) auditDenied(r *http.Request, rt route) {
+func (h *Handler) auditDenied(r *http.Request, rt route, outOfScope bool) {
 	a, ok := guanxi.ActorFrom(r.Context())
 	if !ok || a.UserID == 0 || h.app.Audit == nil {
 		return
 	}
-	d := audit.Denial{Surface: "web", Method: r.Method, Route: rt.Pattern, Path: r.URL.Path}
+	d := audit.Denial{Surface: "web", Method: r.Method, Route: rt.Pattern, Path: r.URL.Path, OutOfScope: outOfScope}
 	if rt.Perm != "" && !a.Can(rt.Perm) {
 		d.Perm = rt.Perm
 	}

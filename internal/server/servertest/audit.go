@@ -55,6 +55,7 @@ type DeniedDetail struct {
 	Route   string `json:"route"`
 	Path    string `json:"path"`
 	Perm    string `json:"perm"`
+	Reason  string `json:"reason"`
 }
 
 // Denied is one 403 a test expects audited: who, and the method and route

@@ -1,6 +1,7 @@
 // Package sqltest opens migrated stores on both engines for tests. SQLite is
-// a fresh file in t.TempDir(); PostgreSQL is a fresh schema on the server
-// named by GUANXI_TEST_POSTGRES, dropped when the test ends. When that
+// a fresh file in t.TempDir(); PostgreSQL is a fresh database (a migrated
+// store) or schema (PostgresDSN) on the server named by
+// GUANXI_TEST_POSTGRES, dropped when the test ends. When that
 // variable is unset the PostgreSQL case is skipped with a message, unless
 // GUANXI_REQUIRE_POSTGRES=1 (CI), where it fails instead.
 package sqltest
@@ -39,24 +40,19 @@ func Each(t *testing.T, fn func(t *testing.T, s *sqlstore.Store)) {
 	}
 }
 
-// SQLite opens a migrated store in a temporary folder. Tests use
-// synchronous=NORMAL for speed; durability is tested with FULL elsewhere.
+// SQLite opens a migrated store in a temporary folder (a copy of a
+// migrated file, template.go). Tests use synchronous=NORMAL for speed;
+// durability is tested with FULL elsewhere.
 func SQLite(t testing.TB) *sqlstore.Store {
 	t.Helper()
-	return open(t, filepath.Join(t.TempDir(), "guanxi.db"), sqlstore.Options{SyncNormal: true})
+	return open(t, sqliteCopy(t), sqlstore.Options{SyncNormal: true})
 }
 
 // PostgresDSN returns a DSN for a fresh schema, or skips/fails the test when
 // no server is configured.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("GUANXI_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("GUANXI_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("GUANXI_TEST_POSTGRES is not set but GUANXI_REQUIRE_POSTGRES=1")
-		}
-		t.Skip("PostgreSQL suite skipped: set GUANXI_TEST_POSTGRES=postgres://... to run it")
-	}
+	base := requirePostgres(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
@@ -87,10 +83,25 @@ func PostgresDSN(t testing.TB) string {
 	return u.String()
 }
 
-// Postgres opens a migrated store in a fresh schema.
+// requirePostgres returns GUANXI_TEST_POSTGRES, or skips/fails the test
+// when it is unset.
+func requirePostgres(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("GUANXI_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("GUANXI_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("GUANXI_TEST_POSTGRES is not set but GUANXI_REQUIRE_POSTGRES=1")
+		}
+		t.Skip("PostgreSQL suite skipped: set GUANXI_TEST_POSTGRES=postgres://... to run it")
+	}
+	return base
+}
+
+// Postgres opens a migrated store in a fresh database (a copy of a
+// migrated template, template.go).
 func Postgres(t testing.TB) *sqlstore.Store {
 	t.Helper()
-	return open(t, PostgresDSN(t), sqlstore.Options{})
+	return open(t, postgresCopy(t), sqlstore.Options{})
 }
 
 func open(t testing.TB, dsn string, opt sqlstore.Options) *sqlstore.Store {
