@@ -79,10 +79,11 @@ func keysStatus(ctx context.Context, s *sqlstore.Store, c config, stdout io.Writ
 }
 
 // keysReseal re-seals every value under the primary key while servers run:
-// it waits grace so they pick up the key file, re-seals, waits again for
-// writes that were in flight on the old key, and repeats until no value
-// names an old key; then it drops the old keys from the key file and
-// records the rotation in the audit log.
+// it waits grace so they pick up the key file, re-seals the sealed columns
+// and the sealed copies (import files, rejected rows, undo images, export
+// files, merge snapshots), waits again for writes that were in flight on
+// the old key, and repeats until no value names an old key; then it drops
+// the old keys from the key file and records the rotation in the audit log.
 func keysReseal(ctx context.Context, s *sqlstore.Store, c config, grace time.Duration, getenv func(string) string, stdout io.Writer) error {
 	primary := s.Keys().Primary()
 	total := 0
@@ -100,11 +101,9 @@ func keysReseal(ctx context.Context, s *sqlstore.Store, c config, grace time.Dur
 			return err
 		}
 		left := 0
-		for _, m := range counts {
-			for id, k := range m {
-				if id != primary {
-					left += k
-				}
+		for id, k := range namedKeys(counts) {
+			if id != primary {
+				left += k
 			}
 		}
 		if left == 0 && n == 0 {
@@ -114,22 +113,25 @@ func keysReseal(ctx context.Context, s *sqlstore.Store, c config, grace time.Dur
 			return fmt.Errorf("keys: %d values are still written under an old key: copy %s to every instance, then run `guanxi keys reseal`", left, c.keyPath())
 		}
 	}
-	// Files, rejected rows, undo and merge records are not re-sealed: a key
-	// one of them still names stays in the key file until they expire.
-	inCopies, err := s.KeysInCopies(ctx)
+	// The safety check, counted afresh right before the drop: a key that
+	// any stored value still names (a straggler wrote it since) stays.
+	counts, err := s.SealedCounts(ctx)
 	if err != nil {
 		return err
 	}
+	named := namedKeys(counts)
 	var old, kept []uint32
 	for _, id := range s.Keys().IDs() {
 		switch {
 		case id == primary:
-		case inCopies[id]:
+		case named[id] > 0:
 			kept = append(kept, id)
 		default:
 			old = append(old, id)
 		}
 	}
+	slices.Sort(old)
+	slices.Sort(kept)
 	if len(old) > 0 {
 		if err := fieldcrypt.DropKeys(c.keyPath(), old); err != nil {
 			return err
@@ -145,9 +147,23 @@ func keysReseal(ctx context.Context, s *sqlstore.Store, c config, grace time.Dur
 	}
 	fmt.Fprintf(stdout, "keys: %d values re-sealed under key %d; retired keys %v removed from %s\n", total, primary, old, c.keyPath())
 	if len(kept) > 0 {
-		fmt.Fprintf(stdout, "keys: keys %v kept: stored import files, rejected rows, undo or merge records still use them\n", kept)
+		fmt.Fprintf(stdout, "keys: keys %v kept: values written since still use them; run `guanxi keys reseal` again\n", kept)
 	}
 	return nil
+}
+
+// namedKeys sums the counts of every sealed column and copy by key id,
+// plaintext (0) left out: the keys some stored value still needs.
+func namedKeys(counts map[string]map[uint32]int) map[uint32]int {
+	out := map[uint32]int{}
+	for _, m := range counts {
+		for id, k := range m {
+			if id != 0 && k > 0 {
+				out[id] += k
+			}
+		}
+	}
+	return out
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -3,14 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/guanxi-crm/guanxi"
+	"github.com/guanxi-crm/guanxi/internal/app"
+	"github.com/guanxi-crm/guanxi/internal/bulk"
+	"github.com/guanxi-crm/guanxi/internal/customer"
 	"github.com/guanxi-crm/guanxi/internal/fieldcrypt"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
+	"github.com/guanxi-crm/guanxi/internal/sqlstore/sqltest"
 )
 
 // dataKeys loads the key file the binary made in the data folder, for a
@@ -91,43 +100,142 @@ func TestKeysCommand(t *testing.T) {
 	}
 }
 
-// TestKeysRotateKeepsKeysOfCopies: an import's stored file and rejected
-// rows stay sealed under the key of their day (they are not re-sealed), so
-// a rotation keeps that key in the key file and they still open.
-func TestKeysRotateKeepsKeysOfCopies(t *testing.T) {
-	ctx := context.Background()
-	data := bootstrapData(t)
-	file := filepath.Join(data, "customers.csv")
-	if err := os.WriteFile(file, []byte("客户名称,手机号码\n张三,13700137000\n李四,12345\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := run(ctx, []string{"import", "customers", file, "--data", data, "--lang", "en"}, env(nil), nil, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := run(ctx, []string{"keys", "rotate", "--grace", "10ms", "--data", data}, env(nil), nil, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "retired keys []") || !strings.Contains(out.String(), "keys [1] kept") {
-		t.Fatalf("rotate: %s", out.String())
-	}
-	r := dataKeys(t, data)
-	if ids := r.IDs(); len(ids) != 2 || r.Primary() != 2 {
-		t.Fatalf("key file after rotation: %v primary %d", ids, r.Primary())
-	}
-	s, err := sqlstore.Open(ctx, filepath.Join(data, "guanxi.db"), sqlstore.Options{Keys: r})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var cells string
-	if err := s.DB().QueryRow("SELECT cells FROM import_problems").Scan(&cells); err != nil {
-		t.Fatal(err)
-	}
-	if plain, err := r.Open(cells, "import_problems.cells"); err != nil || !strings.Contains(plain, "12345") {
-		t.Fatalf("rejected row after rotation: %q %v", plain, err)
+// TestKeysRotateResealsCopies: a rotation re-seals the sealed copies too
+// (an import's stored file, its rejected rows and undo images, an export
+// file, a merge snapshot), so the old key leaves the key file at once; with
+// only the new key, every copy still opens through the product's own
+// paths: the rejected rows, the stored file, the undo, the export download
+// and the subject access export that quotes the snapshot.
+func TestKeysRotateResealsCopies(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			data := t.TempDir()
+			c := config{Data: data, SyncNormal: true}
+			flags := []string{"--data", data}
+			if engine == "postgres" {
+				c.DB = sqltest.PostgresDSN(t) // skips or fails without a server
+				flags = append(flags, "--db", c.DB)
+			}
+			cmd := func(args ...string) string {
+				t.Helper()
+				var out bytes.Buffer
+				if err := run(ctx, append(args, flags...), env(nil), nil, &out, io.Discard); err != nil {
+					t.Fatalf("%v: %v\n%s", args, err, out.String())
+				}
+				return out.String()
+			}
+			s, a, err := openApp(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Staff.Bootstrap(ctx, "admin", "Guanxi-Test-2026x"); err != nil {
+				t.Fatal(err)
+			}
+			admin, err := importActor(ctx, a, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 张三 is updated by the import (an undo image), 李四 rejected;
+			// 王五 is merged into 赵六 (a snapshot quoting 王五's ID number).
+			var ids []string
+			var made []customer.Customer
+			for i, name := range []string{"张三", "赵六", "王五"} {
+				first17 := fmt.Sprintf("110105194912310%02d", 40+i)
+				ids = append(ids, first17+string(customer.ResidentCheckDigit(first17)))
+				cu := customer.Customer{Kind: customer.Person, Name: name, Mobile: fmt.Sprintf("1370013700%d", i), IDType: customer.IDResident,
+					IDNumber: ids[i], OwnerID: admin.UserID, Stage: customer.StageCustomer, Market: customer.MarketPersonal}
+				if err := a.Customers.Create(ctx, admin, &cu); err != nil {
+					t.Fatal(err)
+				}
+				made = append(made, cu)
+			}
+			if _, err := a.Customers.Merge(ctx, admin, customer.MergeRequest{SurvivorID: made[1].ID, SurvivorVersion: made[1].Version,
+				MergedID: made[2].ID, MergedVersion: made[2].Version}); err != nil {
+				t.Fatal(err)
+			}
+			job, err := a.Exports.Queue(ctx, admin, bulk.ExportRequest{Kind: bulk.ExportCustomers, Format: bulk.FormatCSV, Lang: "en"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Exports.Run(ctx, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			download := func(a *app.App) []byte {
+				t.Helper()
+				var buf bytes.Buffer
+				if err := a.Exports.Download(ctx, admin, job.ID, func(bulk.ExportJob) (io.Writer, error) { return &buf, nil }); err != nil {
+					t.Fatal(err)
+				}
+				return buf.Bytes()
+			}
+			exported := download(a)
+			if !strings.Contains(string(exported), "赵六") {
+				t.Fatalf("export file: %q", exported)
+			}
+			s.Close()
+			file := filepath.Join(data, "customers.csv")
+			if err := os.WriteFile(file, []byte("客户名称,手机号码\n张三丰,13700137000\n李四,12345\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if out := cmd("import", "customers", file, "--lang", "en", "--mode", "upsert", "--key", "phone"); !strings.Contains(out, "1 updated") {
+				t.Fatalf("import: %s", out)
+			}
+
+			out := cmd("keys", "rotate", "--grace", "10ms")
+			if !strings.Contains(out, "retired keys [1]") || strings.Contains(out, "kept") {
+				t.Fatalf("rotate: %s", out)
+			}
+			ring, err := fieldcrypt.Load(c.keyPath())
+			if err != nil || !slices.Equal(ring.IDs(), []uint32{2}) || ring.Primary() != 2 {
+				t.Fatalf("key file after rotation: %v primary %d, %v", ring.IDs(), ring.Primary(), err)
+			}
+			out = cmd("keys", "status")
+			for _, col := range []string{"import_files.data", "import_problems.cells", "import_changes.before_image", "export_chunks.data", "customer_merges.snapshot"} {
+				if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(col) + `: key 2: [1-9]`).MatchString(out) {
+					t.Errorf("status lacks the copies of %s under key 2:\n%s", col, out)
+				}
+			}
+			if strings.Contains(out, "key 1:") {
+				t.Errorf("status after rotation still names key 1:\n%s", out)
+			}
+
+			s, a, err = openApp(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var imID guanxi.ID
+			if err := s.DB().QueryRow("SELECT MAX(id) FROM imports").Scan(&imID); err != nil {
+				t.Fatal(err)
+			}
+			rows, _, err := a.Imports.Problems(ctx, admin, imID, 10)
+			if err != nil || len(rows) != 1 || !slices.Contains(rows[0].Cells, "12345") {
+				t.Fatalf("rejected row after rotation: %+v %v", rows, err)
+			}
+			chunk, err := s.ImportChunk(ctx, imID, 0)
+			if err != nil || !strings.Contains(string(chunk), "李四,12345") {
+				t.Fatalf("stored import file after rotation: %q %v", chunk, err)
+			}
+			if got := download(a); !bytes.Equal(got, exported) {
+				t.Fatalf("export file after rotation: %d bytes, want %d", len(got), len(exported))
+			}
+			if un, err := a.Imports.Undo(ctx, admin, imID); err != nil || un.Status != bulk.StatusUndone {
+				t.Fatalf("undo after rotation: %+v %v", un, err)
+			}
+			if got, err := a.Customers.Get(ctx, admin, made[0].ID); err != nil || got.Name != "张三" || got.IDNumber != ids[0] {
+				t.Fatalf("restored from the undo image: %q %q %v", got.Name, got.IDNumber, err)
+			}
+			survivor, err := a.Customers.Get(ctx, admin, made[1].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dsar := filepath.Join(data, "dsar.json")
+			cmd("privacy", "export", "--customer", survivor.Number, "--format", "json", "--out", dsar)
+			doc, err := os.ReadFile(dsar)
+			if err != nil || !strings.Contains(string(doc), ids[2]) || strings.Contains(string(doc), "gx1:") {
+				t.Fatalf("the merge snapshot in the subject's export: %v (has 王五's ID number: %v)", err, strings.Contains(string(doc), ids[2]))
+			}
+		})
 	}
 }

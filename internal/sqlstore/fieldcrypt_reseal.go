@@ -37,9 +37,11 @@ func (s *Store) SealPending(ctx context.Context) (int, error) {
 }
 
 // Reseal seals every value not yet under the primary key with it: legacy
-// plaintext and values of older keys (`guanxi keys rotate`). Each batch is
-// its own transaction and a value is replaced only if unchanged since it
-// was read, so it runs beside live traffic.
+// plaintext and values of older keys of the sealed columns, then the
+// sealed copies of older keys (fieldcrypt_reseal_copies.go), so `guanxi
+// keys rotate` can drop the old key. Each batch is its own transaction and
+// a value is replaced only if unchanged since it was read, so it runs
+// beside live traffic.
 func (s *Store) Reseal(ctx context.Context) (int, error) {
 	total := 0
 	for _, name := range []string{colIDNumber, colMFASecret} {
@@ -49,11 +51,15 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 			return total, err
 		}
 	}
-	return total, nil
+	n, err := s.resealCopies(ctx, nil)
+	return total + n, err
 }
 
-// SealedCounts counts the stored values of each sealed column by key id
-// (0: still plaintext), for `guanxi keys status` and the rotation's check.
+// SealedCounts counts the stored values of each sealed column and of each
+// sealed copy (import files, rejected rows, undo images, export files,
+// merge snapshots) by key id (0: still plaintext), for `guanxi keys
+// status`, the encryption page and the rotation's check that no value
+// names a key it drops.
 func (s *Store) SealedCounts(ctx context.Context) (map[string]map[uint32]int, error) {
 	out := map[string]map[uint32]int{}
 	for _, c := range sealedColumns {
@@ -67,6 +73,13 @@ func (s *Store) SealedCounts(ctx context.Context) (map[string]map[uint32]int, er
 		for _, v := range vals {
 			id, _ := fieldcrypt.KeyOf(v)
 			m[id]++
+		}
+		out[c.name] = m
+	}
+	for _, c := range copyColumns {
+		m, err := s.copyCounts(ctx, c)
+		if err != nil {
+			return nil, err
 		}
 		out[c.name] = m
 	}
@@ -166,8 +179,8 @@ func (s *Store) resealOne(ctx context.Context, tx *sqlx.Tx, name, table, col, ke
 	return n == 1, nil
 }
 
-// ForgetKeys removes retired keys from data_keys once no value names them
-// and the key file no longer holds them.
+// ForgetKeys removes retired keys from data_keys once no value (column or
+// copy, SealedCounts) names them and the key file no longer holds them.
 func (s *Store) ForgetKeys(ctx context.Context, ids []uint32) error {
 	for _, id := range ids {
 		if id == 0 {
@@ -178,31 +191,4 @@ func (s *Store) ForgetKeys(ctx context.Context, ids []uint32) error {
 		}
 	}
 	return nil
-}
-
-// copyColumns are the sealed copies Reseal leaves under their key (files,
-// rejected rows, undo and merge records: bulky, and they expire with
-// their import or export).
-var copyColumns = []struct{ table, col string }{
-	{"import_changes", "before_image"}, {"import_problems", "cells"}, {"customer_merges", "snapshot"},
-	{"import_files", "data"}, {"export_chunks", "data"},
-}
-
-// KeysInCopies are the key ids the sealed copies still name: a rotation
-// keeps those keys in the key file, or the copies would no longer open.
-func (s *Store) KeysInCopies(ctx context.Context) (map[uint32]bool, error) {
-	out := map[uint32]bool{}
-	for _, c := range copyColumns {
-		var heads [][]byte
-		q := "SELECT DISTINCT substr(" + c.col + ", 1, 16) FROM " + c.table + " WHERE " + c.col + " IS NOT NULL"
-		if err := s.r.SelectContext(ctx, &heads, q); err != nil {
-			return nil, wrap(err)
-		}
-		for _, h := range heads {
-			if id, ok := fieldcrypt.KeyOf(string(h)); ok {
-				out[id] = true
-			}
-		}
-	}
-	return out, nil
 }
