@@ -171,7 +171,8 @@ type aptListParams struct {
 	OwnerID    guanxi.ID `query:"owner_id" doc:"The customer's owner"`
 	CustomerID guanxi.ID `query:"customer_id"`
 	PastOpen   bool      `query:"past_open" doc:"Booked or confirmed with the start passed: to close as arrived or no-show"`
-	Limit      int       `query:"limit" minimum:"0" maximum:"500"`
+	Limit      int       `query:"limit" minimum:"0" maximum:"200" doc:"Page size, default and at most 200"`
+	Cursor     string    `query:"cursor" doc:"next_cursor of the page before"`
 }
 
 // AppointmentRescheduleIn moves an appointment.
@@ -284,15 +285,17 @@ func (h *Handler) appointmentRoutes(api humaAPI) {
 		return &one[AppointmentIO]{ETag: etag(ap.Version), Body: appointmentOut(ap)}, nil
 	}
 	register(api, h, Route{Method: http.MethodGet, Path: "/api/v1/appointments", ID: "list-appointments", Perm: guanxi.PermCustomerRead},
-		"Appointments of the customers in your scope", func(ctx context.Context, a guanxi.Actor, in *aptListParams) (*many[AppointmentIO], error) {
-			list, err := as.List(ctx, a, appointment.ListQuery{From: in.From, To: in.To, ResourceID: in.ResourceID, KindID: in.KindID,
-				Status: in.Status, OwnerID: in.OwnerID, CustomerID: in.CustomerID, PastOpen: in.PastOpen, Limit: in.Limit})
+		"Appointments of the customers in your scope: by start time, cursor paging", func(ctx context.Context, a guanxi.Actor, in *aptListParams) (*struct{ Body Page[AppointmentIO] }, error) {
+			page, err := as.Page(ctx, a, appointment.ListQuery{From: in.From, To: in.To, ResourceID: in.ResourceID, KindID: in.KindID,
+				Status: in.Status, OwnerID: in.OwnerID, CustomerID: in.CustomerID, PastOpen: in.PastOpen, Limit: in.Limit,
+				Cursor: in.Cursor})
 			if err != nil {
-				return nil, err
+				return nil, relocate(err, "query")
 			}
-			out := &many[AppointmentIO]{Body: []AppointmentIO{}}
-			for _, ap := range list {
-				out.Body = append(out.Body, appointmentOut(ap))
+			out := &struct{ Body Page[AppointmentIO] }{Body: Page[AppointmentIO]{Items: make([]AppointmentIO, 0, len(page.Items)),
+				NextCursor: page.NextCursor}}
+			for _, ap := range page.Items {
+				out.Body.Items = append(out.Body.Items, appointmentOut(ap))
 			}
 			return out, nil
 		})

@@ -103,7 +103,7 @@ func TestAPIAppointments(t *testing.T) {
 			t.Fatalf("cancel: %d %v", st, m)
 		}
 		st, _, m = a1.do("GET", fmt.Sprintf("/api/v1/appointments?customer_id=%d", c.ID), nil)
-		if st != 200 || len(list(t, m)) != 1 {
+		if items, _ := m["items"].([]any); st != 200 || len(items) != 1 || m["next_cursor"] != "" {
 			t.Fatalf("list: %d %v", st, m)
 		}
 		if st, _, _ := a1.do("GET", "/api/v1/reports/appointments", nil); st != 403 {

@@ -155,7 +155,8 @@ type careEventParams struct {
 	RuleID     guanxi.ID `query:"rule_id"`
 	CustomerID guanxi.ID `query:"customer_id"`
 	Status     string    `query:"status" enum:"fired,suppressed,capped"`
-	Limit      int       `query:"limit" minimum:"0" maximum:"500"`
+	Limit      int       `query:"limit" minimum:"0" maximum:"200" doc:"Page size, default 50, at most 200"`
+	Cursor     string    `query:"cursor" doc:"next_cursor of the page before"`
 }
 
 type careReportParams struct {
@@ -233,14 +234,15 @@ func (h *Handler) careRoutes(api humaAPI) {
 			return &CareRunOut{Body: res}, nil
 		})
 	register(api, h, Route{Method: http.MethodGet, Path: "/api/v1/care-events", ID: "list-care-events", Perm: guanxi.PermCustomerRead},
-		"Care events of the customers in your scope, newest first", func(ctx context.Context, a guanxi.Actor, in *careEventParams) (*many[CareEventIO], error) {
-			es, err := cs().Events(ctx, a, care.EventQuery{RuleID: in.RuleID, CustomerID: in.CustomerID, Status: in.Status, Limit: in.Limit})
+		"Care events of the customers in your scope, newest first, cursor paging", func(ctx context.Context, a guanxi.Actor, in *careEventParams) (*struct{ Body Page[CareEventIO] }, error) {
+			page, err := cs().Events(ctx, a, care.EventQuery{RuleID: in.RuleID, CustomerID: in.CustomerID, Status: in.Status,
+				Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
-				return nil, err
+				return nil, relocate(err, "query")
 			}
-			out := &many[CareEventIO]{Body: []CareEventIO{}}
-			for _, e := range es {
-				out.Body = append(out.Body, CareEventIO{ID: e.ID, RuleID: e.RuleID, RuleName: e.RuleName, Kind: e.Kind,
+			out := &struct{ Body Page[CareEventIO] }{Body: Page[CareEventIO]{Items: make([]CareEventIO, 0, len(page.Items)), NextCursor: page.NextCursor}}
+			for _, e := range page.Items {
+				out.Body.Items = append(out.Body.Items, CareEventIO{ID: e.ID, RuleID: e.RuleID, RuleName: e.RuleName, Kind: e.Kind,
 					CustomerID: e.CustomerID, CustomerName: e.CustomerName, Occurrence: e.Occurrence, EventOn: e.EventOn,
 					Status: e.Status, Reason: e.Reason, Channel: e.Channel, TaskID: e.TaskID, ChurnReason: e.ChurnReason,
 					UsageNote: e.UsageNote, CreatedAt: e.CreatedAt})

@@ -156,7 +156,8 @@ type renewalDueParams struct {
 	Kind    string    `query:"kind" enum:"vehicle,loan,deposit,subscription,property,policy,other"`
 	OwnerID guanxi.ID `query:"owner_id"`
 	Status  string    `query:"status" enum:"pending,renewed,lapsed"`
-	Limit   int       `query:"limit" minimum:"0" maximum:"1000"`
+	Limit   int       `query:"limit" minimum:"0" maximum:"200" doc:"Page size, default 50, at most 200"`
+	Cursor  string    `query:"cursor" doc:"next_cursor of the page before"`
 }
 
 type renewalReportParams struct {
@@ -201,16 +202,16 @@ func (h *Handler) renewalRoutes(api humaAPI) {
 		return &one[RenewalIO]{ETag: etag(r.Version), Body: renewalOut(r)}, nil
 	}
 	register(api, h, Route{Method: http.MethodGet, Path: "/api/v1/renewals", ID: "list-renewals", Perm: guanxi.PermCustomerRead},
-		"Holdings due in a window with their renewal status (your customer scope)",
-		func(ctx context.Context, a guanxi.Actor, in *renewalDueParams) (*many[RenewalDueIO], error) {
-			items, err := rs.Due(ctx, a, renewal.DueQuery{From: in.From, To: in.To, Overdue: in.Overdue, Kind: in.Kind,
-				OwnerID: in.OwnerID, Status: in.Status, Limit: in.Limit})
+		"Holdings due in a window with their renewal status (your customer scope), by due date, cursor paging",
+		func(ctx context.Context, a guanxi.Actor, in *renewalDueParams) (*struct{ Body Page[RenewalDueIO] }, error) {
+			page, err := rs.Due(ctx, a, renewal.DueQuery{From: in.From, To: in.To, Overdue: in.Overdue, Kind: in.Kind,
+				OwnerID: in.OwnerID, Status: in.Status, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return nil, relocate(err, "query")
 			}
-			out := &many[RenewalDueIO]{Body: []RenewalDueIO{}}
-			for _, d := range items {
-				out.Body = append(out.Body, renewalDueOut(d))
+			out := &struct{ Body Page[RenewalDueIO] }{Body: Page[RenewalDueIO]{Items: make([]RenewalDueIO, 0, len(page.Items)), NextCursor: page.NextCursor}}
+			for _, d := range page.Items {
+				out.Body.Items = append(out.Body.Items, renewalDueOut(d))
 			}
 			return out, nil
 		})

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -30,7 +31,8 @@ func TestAPIRenewals(t *testing.T) {
 		path := fmt.Sprintf("/api/v1/holdings/%d/renewals", h.ID)
 
 		st, _, m := a1.do("GET", "/api/v1/renewals?from=2026-03-01&to=2026-03-31", nil)
-		if st != 200 || !strings.Contains(m["_raw"].(string), `"default_new_due":"2027-03-31"`) {
+		if items, _ := m["items"].([]any); st != 200 || len(items) != 1 || items[0].(map[string]any)["default_new_due"] != "2027-03-31" ||
+			m["next_cursor"] != "" {
 			t.Fatalf("due list: %d %v", st, m)
 		}
 		st, _, m = a1.do("POST", path, map[string]any{"outcome": "lapsed"}, "Accept-Language", "en")
@@ -104,6 +106,65 @@ func TestAPIRenewals(t *testing.T) {
 		}
 		if st, _, _ = mgr.do("PATCH", "/api/v1/renewal-reasons/nope", map[string]any{"active": false}, "If-Match", `"1"`); st != 404 {
 			t.Fatalf("unknown reason: %d", st)
+		}
+	})
+}
+
+// TestAPIRenewalsPaging: the due list is a cursor page: limit over 200 is
+// refused (400), next_cursor leads to the rest and is empty on the last
+// page, the scope holds, and a malformed cursor is a 400 on query.cursor.
+func TestAPIRenewalsPaging(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		env := servertest.New(t, s)
+		ctx := context.Background()
+		c := env.Customer(t, "agent_a1", "分页网吧", "13600136101")
+		cb := env.Customer(t, "agent_b", "乙方网吧", "13600136102")
+		for i, due := range []string{"2026-03-05", "2026-03-05", "2026-03-20", "2026-03-10"} {
+			h := &customer.Holding{CustomerID: c.ID, Kind: "subscription", Name: fmt.Sprintf("年费%d", i), Currency: "CNY", DueOn: due}
+			if err := env.App.Customers.SaveHolding(ctx, env.Actor("agent_a1"), h, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hb := &customer.Holding{CustomerID: cb.ID, Kind: "subscription", Name: "乙方年费", Currency: "CNY", DueOn: "2026-03-06"}
+		if err := env.App.Customers.SaveHolding(ctx, env.Actor("agent_b"), hb, 0); err != nil {
+			t.Fatal(err)
+		}
+		a1 := clientFor(t, env, "agent_a1")
+		const list = "/api/v1/renewals?from=2026-03-01&to=2026-03-31"
+		if st, _, m := a1.do("GET", list+"&limit=201", nil); st != 400 {
+			t.Fatalf("limit over 200: %d %v", st, m)
+		}
+		var dues []string
+		cursor := ""
+		for pages := 1; ; pages++ {
+			path := list + "&limit=3"
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			st, _, m := a1.do("GET", path, nil)
+			items, _ := m["items"].([]any)
+			next, ok := m["next_cursor"].(string)
+			if st != 200 || !ok || (pages == 1) != (next != "") {
+				t.Fatalf("page %d: %d %v", pages, st, m)
+			}
+			for _, it := range items {
+				dues = append(dues, it.(map[string]any)["due_on"].(string))
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if got := strings.Join(dues, " "); got != "2026-03-05 2026-03-05 2026-03-10 2026-03-20" {
+			t.Fatalf("paged due dates: %s", got)
+		}
+		st, _, m := clientFor(t, env, "agent_b").do("GET", list, nil)
+		if items, _ := m["items"].([]any); st != 200 || len(items) != 1 || m["next_cursor"] != "" {
+			t.Fatalf("agent B: %d %v", st, m)
+		}
+		st, _, m = a1.do("GET", list+"&cursor=nope", nil)
+		if st != 400 || !hasLocation(m, "query.cursor") || !strings.Contains(fmt.Sprint(m), "key:validation.cursor") {
+			t.Fatalf("bad cursor: %d %v", st, m)
 		}
 	})
 }

@@ -69,10 +69,12 @@ type StaffCompletionOut struct {
 
 // TodayOut is the caller's today page.
 type TodayOut struct {
-	Date     string               `json:"date" format:"date"`
-	Due      []TaskOut            `json:"due" doc:"Open tasks due today or overdue, overdue first"`
-	Upcoming []TaskOut            `json:"upcoming" doc:"Open tasks of the next 7 days"`
-	Team     []StaffCompletionOut `json:"team,omitempty" doc:"Per-staff completion of today, for reviewers"`
+	Date         string               `json:"date" format:"date"`
+	Due          []TaskOut            `json:"due" doc:"Open tasks due today or overdue, overdue first"`
+	DueMore      bool                 `json:"due_more,omitempty" doc:"More tasks are due than listed: page through GET /api/v1/tasks?due_to={date}"`
+	Upcoming     []TaskOut            `json:"upcoming" doc:"Open tasks of the next 7 days"`
+	UpcomingMore bool                 `json:"upcoming_more,omitempty" doc:"More tasks fall in the next 7 days than listed"`
+	Team         []StaffCompletionOut `json:"team,omitempty" doc:"Per-staff completion of today, for reviewers"`
 }
 
 func taskOut(t task.Task, today string) TaskOut {
@@ -99,13 +101,15 @@ type taskListParams struct {
 	Status  string    `query:"status" enum:"open,done,skipped,failed" doc:"Default open"`
 	DueFrom string    `query:"due_from" doc:"YYYY-MM-DD"`
 	DueTo   string    `query:"due_to" doc:"YYYY-MM-DD"`
-	Limit   int       `query:"limit" minimum:"0" maximum:"500"`
+	Limit   int       `query:"limit" minimum:"0" maximum:"200" doc:"Page size, default 100, at most 200"`
+	Cursor  string    `query:"cursor" doc:"next_cursor of the page before"`
 }
 
 type customerTaskParams struct {
 	ID     guanxi.ID `path:"id" doc:"Customer id"`
 	Status string    `query:"status" enum:"open,done,skipped,failed" doc:"Default open"`
-	Limit  int       `query:"limit" minimum:"0" maximum:"500"`
+	Limit  int       `query:"limit" minimum:"0" maximum:"200" doc:"Page size, default 100, at most 200"`
+	Cursor string    `query:"cursor" doc:"next_cursor of the page before"`
 }
 
 type taskClose struct {
@@ -123,7 +127,8 @@ func (h *Handler) taskRoutes(api humaAPI) {
 			if err != nil {
 				return nil, err
 			}
-			out := TodayOut{Date: d.Date, Due: tasksOut(d.Due, d.Date), Upcoming: tasksOut(d.Upcoming, d.Date)}
+			out := TodayOut{Date: d.Date, Due: tasksOut(d.Due, d.Date), DueMore: d.DueMore, Upcoming: tasksOut(d.Upcoming, d.Date),
+				UpcomingMore: d.UpcomingMore}
 			for _, c := range d.Team {
 				out.Team = append(out.Team, StaffCompletionOut{OwnerID: c.OwnerID, OwnerName: c.OwnerName, Due: c.Due,
 					Done: c.Done, Overdue: c.Overdue, Rate: c.Rate()})
@@ -131,14 +136,10 @@ func (h *Handler) taskRoutes(api humaAPI) {
 			return &struct{ Body TodayOut }{out}, nil
 		})
 	register(api, h, Route{Method: http.MethodGet, Path: "/api/v1/tasks", ID: "list-tasks", Perm: guanxi.PermCustomerRead},
-		"Tasks of an owner (default yourself) by status and due range, in your customer scope",
-		func(ctx context.Context, a guanxi.Actor, in *taskListParams) (*many[TaskOut], error) {
-			list, err := ts.List(ctx, a, task.ListQuery{OwnerID: in.OwnerID, Status: in.Status, DueFrom: in.DueFrom,
-				DueTo: in.DueTo, Limit: in.Limit})
-			if err != nil {
-				return nil, err
-			}
-			return &many[TaskOut]{Body: tasksOut(list, ts.Today())}, nil
+		"Tasks of an owner (default yourself) by status and due range, in your customer scope: by due day, cursor paging",
+		func(ctx context.Context, a guanxi.Actor, in *taskListParams) (*taskPage, error) {
+			return taskPageOut(ctx, a, ts, task.ListQuery{OwnerID: in.OwnerID, Status: in.Status, DueFrom: in.DueFrom,
+				DueTo: in.DueTo, Limit: in.Limit, Cursor: in.Cursor})
 		})
 	register(api, h, Route{Method: http.MethodPost, Path: "/api/v1/tasks", ID: "create-task", Perm: guanxi.PermCustomerWrite},
 		"Add a task for a customer", func(ctx context.Context, a guanxi.Actor, in *struct{ Body TaskIn }) (*one[TaskOut], error) {
@@ -180,13 +181,21 @@ func (h *Handler) taskRoutes(api humaAPI) {
 			return &one[TaskOut]{ETag: etag(t.Version), Body: taskOut(t, ts.Today())}, nil
 		})
 	register(api, h, Route{Method: http.MethodGet, Path: "/api/v1/customers/{id}/tasks", ID: "list-customer-tasks", Perm: guanxi.PermCustomerRead},
-		"Tasks of a customer", func(ctx context.Context, a guanxi.Actor, in *customerTaskParams) (*many[TaskOut], error) {
-			list, err := ts.List(ctx, a, task.ListQuery{CustomerID: in.ID, Status: in.Status, Limit: in.Limit})
-			if err != nil {
-				return nil, err
-			}
-			return &many[TaskOut]{Body: tasksOut(list, ts.Today())}, nil
+		"Tasks of a customer by due day, cursor paging", func(ctx context.Context, a guanxi.Actor, in *customerTaskParams) (*taskPage, error) {
+			return taskPageOut(ctx, a, ts, task.ListQuery{CustomerID: in.ID, Status: in.Status, Limit: in.Limit, Cursor: in.Cursor})
 		})
+}
+
+type taskPage struct{ Body Page[TaskOut] }
+
+// taskPageOut answers a page of tasks; a bad filter or cursor names its
+// query parameter.
+func taskPageOut(ctx context.Context, a guanxi.Actor, ts *task.Service, q task.ListQuery) (*taskPage, error) {
+	p, err := ts.Page(ctx, a, q)
+	if err != nil {
+		return nil, relocate(err, "query")
+	}
+	return &taskPage{Body: Page[TaskOut]{Items: tasksOut(p.Items, ts.Today()), NextCursor: p.NextCursor}}, nil
 }
 
 // workRoutes are tasks, follow-up plans, work logs and the follow-up report.

@@ -23,6 +23,9 @@ type ListQuery struct {
 	CustomerID guanxi.ID
 	PastOpen   bool
 	Limit      int
+	// Cursor continues a list after the last row of the page before: the
+	// opaque NextCursor of that page ("" = the first page).
+	Cursor string
 	// Set by the service from the dates.
 	FromAt, ToAt time.Time
 	Now          time.Time
@@ -61,7 +64,10 @@ type Store interface {
 	GetAppointmentResource(ctx context.Context, id guanxi.ID) (Resource, error)
 	SaveAppointmentResource(ctx context.Context, a guanxi.Actor, r *Resource, version int64) error
 	GetAppointment(ctx context.Context, a guanxi.Actor, id guanxi.ID) (Appointment, error)
-	ListAppointments(ctx context.Context, a guanxi.Actor, q ListQuery) ([]Appointment, error)
+	// ListAppointments returns the appointments matching q after q.Cursor
+	// in start then id order, at most q.Limit (1..MaxLimit), with the
+	// cursor of the next page when there are more.
+	ListAppointments(ctx context.Context, a guanxi.Actor, q ListQuery) (Page[Appointment], error)
 	// ResourceBusy lists the appointments holding seats on a resource in [from, to).
 	ResourceBusy(ctx context.Context, resourceID guanxi.ID, from, to time.Time) ([]Busy, error)
 	// BookAppointment locks the resource, checks the span and capacity,
@@ -190,40 +196,6 @@ func (s *Service) Availability(ctx context.Context, a guanxi.Actor, resourceID g
 		return r, nil, err
 	}
 	return r, DaySlots(r, s.loc(), day, busy), nil
-}
-
-// List returns appointments in the actor's customer scope.
-func (s *Service) List(ctx context.Context, a guanxi.Actor, q ListQuery) ([]Appointment, error) {
-	if err := need(a, guanxi.PermCustomerRead); err != nil {
-		return nil, err
-	}
-	if q.Status != "" && !slices.Contains(Statuses, q.Status) {
-		return nil, guanxi.Invalid(guanxi.Field("status", "validation.enum"))
-	}
-	var f guanxi.Fields
-	q.FromAt, q.ToAt = time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	if q.From != "" {
-		d, err := time.ParseInLocation(time.DateOnly, q.From, s.loc())
-		if err != nil {
-			f.Add("from", "validation.date")
-		}
-		q.FromAt = d.UTC()
-	}
-	if q.To != "" {
-		d, err := time.ParseInLocation(time.DateOnly, q.To, s.loc())
-		if err != nil {
-			f.Add("to", "validation.date")
-		}
-		q.ToAt = d.AddDate(0, 0, 1).UTC()
-	}
-	if err := f.Err(); err != nil {
-		return nil, err
-	}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 200
-	}
-	q.Now = s.now()
-	return s.Store.ListAppointments(ctx, a, q)
 }
 
 // Get returns one appointment in scope.

@@ -39,7 +39,9 @@ type Store interface {
 	MarkCareRun(ctx context.Context, id guanxi.ID, at time.Time) error
 	AuditCareRun(ctx context.Context, a guanxi.Actor, id guanxi.ID, res Result) error
 
-	ListCareEvents(ctx context.Context, a guanxi.Actor, q EventQuery) ([]Event, error)
+	// ListCareEvents is one keyset page of the events in a's scope, newest
+	// first; a cursor it cannot read is Invalid on field cursor.
+	ListCareEvents(ctx context.Context, a guanxi.Actor, q EventQuery) (EventPage, error)
 	CareTaskInfo(ctx context.Context, a guanxi.Actor, taskIDs []guanxi.ID) (map[guanxi.ID]TaskInfo, error)
 	// CloseChurnTask closes a churn task at version and records the reason
 	// on its event, in one transaction.
@@ -108,13 +110,28 @@ func (s *Service) Delete(ctx context.Context, a guanxi.Actor, id guanxi.ID, vers
 	return s.Store.DeleteCareRule(ctx, a, id, version)
 }
 
-// EventQuery selects care events in the caller's customer scope.
+// EventQuery selects care events in the caller's customer scope. Cursor
+// is the NextCursor of the page before ("" for the first).
 type EventQuery struct {
 	RuleID     guanxi.ID
 	CustomerID guanxi.ID
 	Status     string
 	Limit      int
+	Cursor     string
 }
+
+// EventPage is one page of events; NextCursor is "" on the last page.
+type EventPage struct {
+	Items      []Event
+	NextCursor string
+}
+
+// MaxEventLimit caps a page of events; DefaultEventLimit is the page
+// without a limit.
+const (
+	MaxEventLimit     = 200
+	DefaultEventLimit = 50
+)
 
 // Event is one (rule, customer, occurrence) the run handled.
 type Event struct {
@@ -148,16 +165,17 @@ const (
 // EventStatuses lists every event status.
 var EventStatuses = []string{EventFired, EventSuppressed, EventCapped}
 
-// Events lists care events in scope.
-func (s *Service) Events(ctx context.Context, a guanxi.Actor, q EventQuery) ([]Event, error) {
+// Events lists one page of care events in scope, newest first.
+func (s *Service) Events(ctx context.Context, a guanxi.Actor, q EventQuery) (EventPage, error) {
 	if !a.Can(guanxi.PermCareAdmin) && !a.Can(guanxi.PermCareReport) {
 		if err := need(a, guanxi.PermCustomerRead); err != nil {
-			return nil, err
+			return EventPage{}, err
 		}
 	}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 100
+	if q.Limit <= 0 {
+		q.Limit = DefaultEventLimit
 	}
+	q.Limit = min(q.Limit, MaxEventLimit)
 	return s.Store.ListCareEvents(ctx, a, q)
 }
 

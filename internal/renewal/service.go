@@ -10,6 +10,7 @@ import (
 
 // DueQuery selects due periods for the renewal list: periods due From..To
 // (YYYY-MM-DD, inclusive); Overdue adds pending periods due before From.
+// Cursor is the NextCursor of the page before ("" for the first).
 type DueQuery struct {
 	From, To string
 	Overdue  bool
@@ -17,7 +18,21 @@ type DueQuery struct {
 	OwnerID  guanxi.ID
 	Status   string // "", pending, renewed, lapsed
 	Limit    int
+	Cursor   string
 }
+
+// DuePage is one page of due periods; NextCursor is "" on the last page.
+type DuePage struct {
+	Items      []DueItem
+	NextCursor string
+}
+
+// MaxLimit caps a page of due periods; DefaultLimit is the page without a
+// limit.
+const (
+	MaxLimit     = 200
+	DefaultLimit = 50
+)
 
 // DueItem is one due period: the holding and, once decided, its record.
 type DueItem struct {
@@ -46,7 +61,9 @@ func (d DueItem) Status() string {
 // customer scope of the actor: a holding or record of a customer out of
 // scope is NotFound.
 type Store interface {
-	ListRenewalDue(ctx context.Context, a guanxi.Actor, q DueQuery) ([]DueItem, error)
+	// ListRenewalDue is one keyset page of the due periods in due-date
+	// then holding order; a cursor it cannot read is Invalid on field cursor.
+	ListRenewalDue(ctx context.Context, a guanxi.Actor, q DueQuery) (DuePage, error)
 	GetRenewalHolding(ctx context.Context, a guanxi.Actor, holdingID guanxi.ID) (Holding, error)
 	GetRenewal(ctx context.Context, a guanxi.Actor, id guanxi.ID) (Record, error)
 	// RecordRenewal decides the holding's current period: it inserts r
@@ -89,11 +106,11 @@ func (s *Service) today() string {
 // shanghai is the business day's zone; a fixed offset needs no tzdata.
 var shanghai = time.FixedZone("CST", 8*3600)
 
-// Due lists due periods in the actor's scope. Without dates the window is
-// the current month with the overdue periods before it.
-func (s *Service) Due(ctx context.Context, a guanxi.Actor, q DueQuery) ([]DueItem, error) {
+// Due lists one page of due periods in the actor's scope. Without dates
+// the window is the current month with the overdue periods before it.
+func (s *Service) Due(ctx context.Context, a guanxi.Actor, q DueQuery) (DuePage, error) {
 	if err := need(a, guanxi.PermCustomerRead); err != nil {
-		return nil, err
+		return DuePage{}, err
 	}
 	var f guanxi.Fields
 	if q.From == "" && q.To == "" {
@@ -118,11 +135,12 @@ func (s *Service) Due(ctx context.Context, a guanxi.Actor, q DueQuery) ([]DueIte
 		f.Add("status", "validation.enum")
 	}
 	if err := f.Err(); err != nil {
-		return nil, err
+		return DuePage{}, err
 	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 500
+	if q.Limit <= 0 {
+		q.Limit = DefaultLimit
 	}
+	q.Limit = min(q.Limit, MaxLimit)
 	return s.Store.ListRenewalDue(ctx, a, q)
 }
 

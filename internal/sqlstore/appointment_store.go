@@ -254,26 +254,6 @@ func (s *Store) getAppointment(ctx context.Context, q sqlx.QueryerContext, a gua
 	return ap, nil
 }
 
-// ListAppointments returns the appointments in the actor's customer scope
-// that match q.
-func (s *Store) ListAppointments(ctx context.Context, a guanxi.Actor, q appointment.ListQuery) ([]appointment.Appointment, error) {
-	past := 0
-	if q.PastOpen {
-		past = 1
-	}
-	text, args := s.scoped(withLimit(s.q.AptColumns+"\n"+s.q.AptList, q.Limit), a, q.FromAt.UTC(), q.ToAt.UTC(),
-		q.ResourceID, q.ResourceID, q.KindID, q.KindID, q.Status, q.Status, q.OwnerID, q.OwnerID,
-		q.CustomerID, q.CustomerID, past, q.Now.UTC())
-	out := []appointment.Appointment{}
-	if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {
-		return nil, wrap(err)
-	}
-	for i := range out {
-		aptUTC(&out[i])
-	}
-	return out, nil
-}
-
 // seat locks the resource, re-reads it and checks that b's time fits its
 // hours and a free seat in every slot (except: the appointment being moved).
 // The lock makes two bookings of the last seat count one after the other.

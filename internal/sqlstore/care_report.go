@@ -12,20 +12,6 @@ import (
 	"github.com/guanxi-crm/guanxi/internal/task"
 )
 
-// ListCareEvents lists events among the customers in the actor's scope.
-func (s *Store) ListCareEvents(ctx context.Context, a guanxi.Actor, q care.EventQuery) ([]care.Event, error) {
-	text, args := s.careSQL(withLimit(s.q.CareEventList, q.Limit), []any{q.RuleID, q.RuleID, q.CustomerID, q.CustomerID,
-		q.Status, q.Status}, scopeSub(a))
-	out := []care.Event{}
-	if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {
-		return nil, wrap(err)
-	}
-	for i := range out {
-		out[i].CreatedAt = out[i].CreatedAt.UTC()
-	}
-	return out, nil
-}
-
 // CareTaskInfo returns the care details of the tasks in scope among ids.
 func (s *Store) CareTaskInfo(ctx context.Context, a guanxi.Actor, ids []guanxi.ID) (map[guanxi.ID]care.TaskInfo, error) {
 	vs := make([]any, len(ids))

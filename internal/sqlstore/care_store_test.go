@@ -113,7 +113,7 @@ func TestCareBirthdayRun(t *testing.T) {
 		if res := run(t, s, lunarDay); res.Fired != 1 {
 			t.Fatalf("lunar birthday on %v: %+v", lunarDay, res)
 		}
-		if ev, _ := careService(s, now).Events(ctx, f.Admin, care.EventQuery{CustomerID: lc.ID}); len(ev) != 1 || ev[0].Occurrence != "lunar-2026" {
+		if ev, _ := eventsOf(careService(s, now).Events(ctx, f.Admin, care.EventQuery{CustomerID: lc.ID})); len(ev) != 1 || ev[0].Occurrence != "lunar-2026" {
 			t.Fatalf("lunar events %+v", ev)
 		}
 		status := func(c guanxi.ID) string {
@@ -152,7 +152,7 @@ func TestCareBirthdayRun(t *testing.T) {
 			t.Fatalf("tasks %+v %v", ts, err)
 		}
 		// Events are listed in scope only.
-		ev, err := careService(s, now).Events(ctx, f.AgentB, care.EventQuery{})
+		ev, err := eventsOf(careService(s, now).Events(ctx, f.AgentB, care.EventQuery{}))
 		if err != nil || len(ev) != 2 {
 			t.Fatalf("agent B events %d %v", len(ev), err)
 		}
@@ -215,7 +215,7 @@ func TestCareDormancyT30(t *testing.T) {
 		if err != nil || len(ts) != 1 || ts[0].Kind != task.KindChurn || ts[0].DueOn != "2026-07-15" {
 			t.Fatalf("churn task %+v %v", ts, err)
 		}
-		ev, _ := careService(s, time.Now()).Events(ctx, f.Admin, care.EventQuery{RuleID: r.ID})
+		ev, _ := eventsOf(careService(s, time.Now()).Events(ctx, f.Admin, care.EventQuery{RuleID: r.ID}))
 		if len(ev) != 1 || ev[0].Occurrence != "dormant-since-2026-01-15" || ev[0].EventOn != "2026-07-15" {
 			t.Fatalf("events %+v", ev)
 		}
@@ -298,7 +298,7 @@ func TestCareHoldingKinds(t *testing.T) {
 		if res := run(t, s, at("2026-12-15 09:00")); res.Fired != 1 || res.Tasks != 1 {
 			t.Fatalf("15 Dec: %+v", res)
 		}
-		ev, _ := careService(s, time.Now()).Events(ctx, f.Admin, care.EventQuery{CustomerID: c.ID})
+		ev, _ := eventsOf(careService(s, time.Now()).Events(ctx, f.Admin, care.EventQuery{CustomerID: c.ID}))
 		occ := map[string]bool{}
 		for _, e := range ev {
 			occ[e.Kind+" "+e.Occurrence] = true

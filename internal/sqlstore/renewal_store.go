@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
-	"slices"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -52,44 +50,6 @@ func (s *Store) renewalHolding(ctx context.Context, q sqlx.QueryerContext, a gua
 	}
 	decodeRenewalHolding(&h)
 	return h, nil
-}
-
-// ListRenewalDue merges the pending and the decided periods of the window,
-// in due-date order.
-func (s *Store) ListRenewalDue(ctx context.Context, a guanxi.Actor, q renewal.DueQuery) ([]renewal.DueItem, error) {
-	out := []renewal.DueItem{}
-	if q.Status == "" || q.Status == renewal.Pending {
-		from := q.From
-		if q.Overdue {
-			from = "0000-01-01"
-		}
-		text, args := s.scoped(withLimit(s.q.RenewalDuePending, q.Limit), a, from, q.To, q.Kind, q.Kind, q.OwnerID, q.OwnerID)
-		if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {
-			return nil, wrap(err)
-		}
-	}
-	if q.Status != renewal.Pending {
-		outcome := q.Status
-		var decided []renewal.DueItem
-		text, args := s.scoped(withLimit(s.q.RenewalDueDecided, q.Limit), a, q.From, q.To, outcome, outcome, q.Kind, q.Kind, q.OwnerID, q.OwnerID)
-		if err := s.r.SelectContext(ctx, &decided, text, args...); err != nil {
-			return nil, wrap(err)
-		}
-		out = append(out, decided...)
-	}
-	slices.SortStableFunc(out, func(x, y renewal.DueItem) int {
-		if c := strings.Compare(x.PeriodDue, y.PeriodDue); c != 0 {
-			return c
-		}
-		return int(x.ID - y.ID)
-	})
-	if len(out) > q.Limit {
-		out = out[:q.Limit]
-	}
-	for i := range out {
-		decodeRenewalHolding(&out[i].Holding)
-	}
-	return out, nil
 }
 
 func (s *Store) GetRenewal(ctx context.Context, a guanxi.Actor, id guanxi.ID) (renewal.Record, error) {

@@ -130,17 +130,17 @@ func TestRenewalRecordAndCorrect(t *testing.T) {
 		}
 
 		// The due list: the window's periods, pending and decided, in scope.
-		items, err := svc.Due(ctx, f.ManagerA, renewal.DueQuery{From: "2026-03-01", To: "2026-04-30"})
+		items, err := dueOf(svc.Due(ctx, f.ManagerA, renewal.DueQuery{From: "2026-03-01", To: "2026-04-30"}))
 		if err != nil || len(items) != 2 || items[0].PeriodDue != "2026-03-31" || items[0].Status() != renewal.Renewed ||
 			items[1].Status() != renewal.Lapsed || items[1].ReasonCode != "own_reasons" {
 			t.Fatalf("due list: %+v %v", items, err)
 		}
 		h3 := mkHolding(t, s, f.AgentA1, c.ID, "policy", "2026-02-20", nil)
-		items, _ = svc.Due(ctx, f.AgentA1, renewal.DueQuery{From: "2026-03-01", To: "2026-04-30", Overdue: true, Status: renewal.Pending})
+		items, _ = dueOf(svc.Due(ctx, f.AgentA1, renewal.DueQuery{From: "2026-03-01", To: "2026-04-30", Overdue: true, Status: renewal.Pending}))
 		if len(items) != 1 || items[0].ID != h3.ID {
 			t.Fatalf("overdue pending: %+v", items)
 		}
-		if items, _ = svc.Due(ctx, f.AgentB, renewal.DueQuery{From: "2000-01-01", To: "2099-12-31", Overdue: true}); len(items) != 0 {
+		if items, _ = dueOf(svc.Due(ctx, f.AgentB, renewal.DueQuery{From: "2000-01-01", To: "2099-12-31", Overdue: true})); len(items) != 0 {
 			t.Fatalf("agent B sees %+v", items)
 		}
 	})
@@ -313,7 +313,7 @@ func TestRenewalRace(t *testing.T) {
 				ok++
 			}
 		}
-		items, err := svc.Due(ctx, f.Admin, renewal.DueQuery{From: "2026-06-01", To: "2026-06-30"})
+		items, err := dueOf(svc.Due(ctx, f.Admin, renewal.DueQuery{From: "2026-06-01", To: "2026-06-30"}))
 		if ok != 1 || err != nil || len(items) != 1 || items[0].Status() != renewal.Renewed {
 			t.Fatalf("%d successes, items %+v %v", ok, items, err)
 		}

@@ -123,38 +123,11 @@ func (s *Store) getTask(ctx context.Context, q sqlx.QueryerContext, a guanxi.Act
 	return t, nil
 }
 
-// ListTasks returns an owner's or a customer's tasks of one status in a due
-// range; the owner list runs on the (owner_id, status, due_on) index.
+// ListTasks returns the first page of TaskPage's rows, for callers that
+// want no cursor.
 func (s *Store) ListTasks(ctx context.Context, a guanxi.Actor, q task.ListQuery) ([]task.Task, error) {
-	from, to := q.DueFrom, q.DueTo
-	if from == "" {
-		from = "0000-00-00"
-	}
-	if to == "" {
-		to = "9999-99-99"
-	}
-	status := q.Status
-	if status == "" {
-		status = task.StatusOpen
-	}
-	var text string
-	var args []any
-	if q.CustomerID != 0 {
-		if _, err := s.liveInScope(ctx, s.r, a, q.CustomerID); err != nil {
-			return nil, err
-		}
-		text, args = s.scoped(withLimit(s.q.TaskColumns+"\n"+s.q.TaskListCustomer, q.Limit), a, q.CustomerID, status, from, to)
-	} else {
-		text, args = s.scoped(withLimit(s.q.TaskColumns+"\n"+s.q.TaskListOwner, q.Limit), a, q.OwnerID, status, from, to)
-	}
-	out := []task.Task{}
-	if err := s.r.SelectContext(ctx, &out, text, args...); err != nil {
-		return nil, wrap(err)
-	}
-	for i := range out {
-		taskUTC(&out[i])
-	}
-	return out, nil
+	p, err := s.TaskPage(ctx, a, q)
+	return p.Items, err
 }
 
 // CloseTask ends an open task at version and, with log, records the

@@ -19,7 +19,24 @@ type ListQuery struct {
 	DueFrom    string // inclusive; "" = any
 	DueTo      string // inclusive; "" = any
 	Limit      int
+	// Cursor continues a list after the last row of the page before: the
+	// opaque NextCursor of that page ("" = the first page).
+	Cursor string
 }
+
+// Page is one page of a list in due-day then id order; NextCursor is empty
+// on the last page.
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+}
+
+// Page sizes of the paged lists: DefaultLimit when none is asked for, at
+// most MaxLimit (TESTPLAN I5).
+const (
+	DefaultLimit = 100
+	MaxLimit     = 200
+)
 
 // StaffCompletion is one staff member's day on a manager's today page.
 type StaffCompletion struct {
@@ -45,7 +62,9 @@ func percent(n, d int) int {
 type Store interface {
 	CreateTask(ctx context.Context, a guanxi.Actor, t *Task) error
 	GetTask(ctx context.Context, a guanxi.Actor, id guanxi.ID) (Task, error)
-	ListTasks(ctx context.Context, a guanxi.Actor, q ListQuery) ([]Task, error)
+	// TaskPage returns the tasks after q.Cursor, at most q.Limit (at most
+	// MaxDue), with the cursor of the next page when there are more.
+	TaskPage(ctx context.Context, a guanxi.Actor, q ListQuery) (Page[Task], error)
 	// CloseTask ends an open task at version; when log is not nil the
 	// follow-up interaction is recorded in the same transaction.
 	CloseTask(ctx context.Context, a guanxi.Actor, id guanxi.ID, version int64, c Close, log *customer.Interaction) (Task, error)
@@ -101,11 +120,15 @@ type Day struct {
 	Due []Task
 	// Upcoming holds open tasks of the next 7 days.
 	Upcoming []Task
+	// DueMore and UpcomingMore report that more tasks are due than the
+	// MaxDue listed: the paged task list shows them all.
+	DueMore, UpcomingMore bool
 	// Team is per-staff completion for reviewers (managers, admins).
 	Team []StaffCompletion
 }
 
-// MaxDue caps the today list; a backlog beyond it is a manager's problem.
+// MaxDue caps each list of the today page; DueMore and UpcomingMore say
+// when a backlog goes beyond it, so nothing is cut off unseen.
 const MaxDue = 500
 
 // Day returns the actor's today page.
@@ -114,14 +137,17 @@ func (s *Service) Day(ctx context.Context, a guanxi.Actor) (Day, error) {
 		return Day{}, err
 	}
 	d := Day{Date: s.Today()}
-	var err error
-	if d.Due, err = s.Store.ListTasks(ctx, a, ListQuery{OwnerID: a.UserID, Status: StatusOpen, DueTo: d.Date, Limit: MaxDue}); err != nil {
+	due, err := s.Store.TaskPage(ctx, a, ListQuery{OwnerID: a.UserID, Status: StatusOpen, DueTo: d.Date, Limit: MaxDue})
+	if err != nil {
 		return d, err
 	}
-	if d.Upcoming, err = s.Store.ListTasks(ctx, a, ListQuery{OwnerID: a.UserID, Status: StatusOpen,
-		DueFrom: AddDays(d.Date, 1), DueTo: AddDays(d.Date, 7), Limit: MaxDue}); err != nil {
+	d.Due, d.DueMore = due.Items, due.NextCursor != ""
+	next, err := s.Store.TaskPage(ctx, a, ListQuery{OwnerID: a.UserID, Status: StatusOpen,
+		DueFrom: AddDays(d.Date, 1), DueTo: AddDays(d.Date, 7), Limit: MaxDue})
+	if err != nil {
 		return d, err
 	}
+	d.Upcoming, d.UpcomingMore = next.Items, next.NextCursor != ""
 	if a.Can(guanxi.PermWorkReview) {
 		if d.Team, err = s.Store.TeamCompletion(ctx, a, d.Date); err != nil {
 			return d, err
@@ -130,11 +156,41 @@ func (s *Service) Day(ctx context.Context, a guanxi.Actor) (Day, error) {
 	return d, nil
 }
 
-// List returns tasks in scope: a customer's, or an owner's (the caller's
-// when no owner is named).
+// List returns the first tasks in scope (at most MaxDue, DefaultLimit
+// when q.Limit is 0): a customer's, or an owner's (the caller's when no
+// owner is named). Pages that go on use Page.
 func (s *Service) List(ctx context.Context, a guanxi.Actor, q ListQuery) ([]Task, error) {
-	if err := need(a, guanxi.PermCustomerRead); err != nil {
+	q, err := listQuery(a, q)
+	if err != nil {
 		return nil, err
+	}
+	if q.Limit <= 0 || q.Limit > MaxDue {
+		q.Limit = DefaultLimit
+	}
+	p, err := s.Store.TaskPage(ctx, a, q)
+	return p.Items, err
+}
+
+// Page returns one page of the tasks List selects, after q.Cursor: at most
+// MaxLimit, DefaultLimit when q.Limit is 0. A cursor that is not one of
+// ours is an invalid "cursor" field.
+func (s *Service) Page(ctx context.Context, a guanxi.Actor, q ListQuery) (Page[Task], error) {
+	q, err := listQuery(a, q)
+	if err != nil {
+		return Page[Task]{}, err
+	}
+	if q.Limit <= 0 {
+		q.Limit = DefaultLimit
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	return s.Store.TaskPage(ctx, a, q)
+}
+
+// listQuery checks q's filters and names the owner: the caller when q
+// names neither an owner nor a customer.
+func listQuery(a guanxi.Actor, q ListQuery) (ListQuery, error) {
+	if err := need(a, guanxi.PermCustomerRead); err != nil {
+		return q, err
 	}
 	var f guanxi.Fields
 	if q.Status != "" && !contains(Statuses, q.Status) {
@@ -147,15 +203,12 @@ func (s *Service) List(ctx context.Context, a guanxi.Actor, q ListQuery) ([]Task
 		f.Add("due_to", "validation.date")
 	}
 	if err := f.Err(); err != nil {
-		return nil, err
+		return q, err
 	}
 	if q.OwnerID == 0 && q.CustomerID == 0 {
 		q.OwnerID = a.UserID
 	}
-	if q.Limit <= 0 || q.Limit > MaxDue {
-		q.Limit = 100
-	}
-	return s.Store.ListTasks(ctx, a, q)
+	return q, nil
 }
 
 // Get returns one task in scope.

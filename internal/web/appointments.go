@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -89,20 +90,33 @@ type aptGridSlot struct {
 	Items []appointment.Appointment
 }
 
+// aptListView is the appointments page: the past ones still open, a
+// day's grid and a page of the filtered list. Next carries the list's
+// cursor and keeps the filters; PastOpenMore links to the whole past-open
+// list when more are open than the card shows.
 type aptListView struct {
 	aptBase
-	Q        appointment.ListQuery
-	Items    []appointment.Appointment
-	PastOpen []appointment.Appointment
-	Day      string
-	Grid     []aptGridColumn
-	Export   string
+	Q            appointment.ListQuery
+	Items        []appointment.Appointment
+	PastOpen     []appointment.Appointment
+	PastOpenMore bool
+	Day          string
+	Grid         []aptGridColumn
+	Export       string
+	Next         string
+	First        string
+	Paged        bool
 }
+
+// aptPageSize is the list's page on the web page; the API pages by up to
+// appointment.MaxLimit.
+const aptPageSize = 50
 
 func (h *Handler) aptQuery(r *http.Request) appointment.ListQuery {
 	q := r.URL.Query()
 	return appointment.ListQuery{From: q.Get("from"), To: q.Get("to"), ResourceID: formIDValue(q.Get("resource_id")),
-		KindID: formIDValue(q.Get("kind_id")), Status: q.Get("status"), OwnerID: formIDValue(q.Get("owner_id")), Limit: 500}
+		KindID: formIDValue(q.Get("kind_id")), Status: q.Get("status"), OwnerID: formIDValue(q.Get("owner_id")),
+		PastOpen: q.Get("past_open") == "1", Cursor: q.Get("cursor"), Limit: aptPageSize}
 }
 
 func (h *Handler) aptList(w http.ResponseWriter, r *http.Request) error {
@@ -111,24 +125,35 @@ func (h *Handler) aptList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := &aptListView{aptBase: base, Q: h.aptQuery(r), Day: r.URL.Query().Get("day")}
-	if v.Q.From == "" && v.Q.To == "" {
+	qs := r.URL.Query()
+	v := &aptListView{aptBase: base, Q: h.aptQuery(r), Day: qs.Get("day")}
+	if v.Q.From == "" && v.Q.To == "" && !v.Q.PastOpen {
 		v.Q.From = as.Today()
 		v.Q.To = time.Now().In(base.loc).AddDate(0, 0, 30).Format(time.DateOnly)
 	}
-	if v.Items, err = as.List(r.Context(), actor(r), v.Q); err != nil {
+	if qs.Get("format") == "csv" {
+		// The export is the whole filtered window, whatever page is shown.
+		v.Q.Cursor = ""
+		return h.aptListCSV(w, r, v)
+	}
+	page, err := as.Page(r.Context(), actor(r), v.Q)
+	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("format") == "csv" {
-		return h.aptListCSV(w, v)
+	v.Items, v.Paged = page.Items, v.Q.Cursor != ""
+	if page.NextCursor != "" {
+		v.Next = withCursor(r, qs, page.NextCursor) + "#list"
 	}
-	if v.PastOpen, err = as.List(r.Context(), actor(r), appointment.ListQuery{PastOpen: true, Limit: 200}); err != nil {
+	v.First = withCursor(r, qs, "") + "#list"
+	past, err := as.Page(r.Context(), actor(r), appointment.ListQuery{PastOpen: true, Limit: appointment.MaxLimit})
+	if err != nil {
 		return err
 	}
+	v.PastOpen, v.PastOpenMore = past.Items, past.NextCursor != ""
 	if v.Day == "" {
 		v.Day = as.Today()
 	}
-	day, err := as.List(r.Context(), actor(r), appointment.ListQuery{From: v.Day, To: v.Day, ResourceID: v.Q.ResourceID, Limit: 500})
+	day, err := as.List(r.Context(), actor(r), appointment.ListQuery{From: v.Day, To: v.Day, ResourceID: v.Q.ResourceID})
 	if err != nil {
 		return err
 	}
@@ -152,24 +177,44 @@ func (h *Handler) aptList(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Grid = append(v.Grid, col)
 	}
-	qs := r.URL.Query()
-	qs.Set("format", "csv")
-	v.Export = "/appointments?" + qs.Encode()
+	export := cloneValues(qs)
+	export.Del("cursor")
+	export.Set("format", "csv")
+	v.Export = "/appointments?" + export.Encode()
 	return h.render(w, r, http.StatusOK, "appointments", v)
 }
 
-func (h *Handler) aptListCSV(w http.ResponseWriter, v *aptListView) error {
-	rows := [][]string{{v.T("web.apt.number"), v.T("field.customer_id"), v.T("web.apt.kind"), v.T("web.apt.resource"),
-		v.T("web.apt.starts_at"), v.T("field.status"), v.T("web.apt.staff"), v.T("web.apt.owner"), v.T("web.apt.gift")}}
-	for _, ap := range v.Items {
-		gift := ""
-		if ap.GiftGiven {
-			gift = "1"
-		}
-		rows = append(rows, []string{ap.Number(), ap.CustomerName, ap.KindName(v.Lang), ap.ResourceName,
-			v.LocalTime(ap.StartsAt), v.Enum("appointment_status", ap.Status), ap.StaffName, ap.OwnerName, gift})
+// aptListCSV streams the whole filtered window page by page, however
+// long; nothing is written before the first page is read, so a bad filter
+// is still an error page.
+func (h *Handler) aptListCSV(w http.ResponseWriter, r *http.Request, v *aptListView) error {
+	var out *aptCSV
+	start := func() {
+		out = newAptCSV(w, "appointments.csv")
+		out.row([]string{v.T("web.apt.number"), v.T("field.customer_id"), v.T("web.apt.kind"), v.T("web.apt.resource"),
+			v.T("web.apt.starts_at"), v.T("field.status"), v.T("web.apt.staff"), v.T("web.apt.owner"), v.T("web.apt.gift")})
 	}
-	return aptWriteCSV(w, "appointments.csv", rows)
+	err := h.app.Appointments.Each(r.Context(), actor(r), v.Q, func(page []appointment.Appointment) error {
+		if out == nil {
+			start()
+		}
+		for _, ap := range page {
+			gift := ""
+			if ap.GiftGiven {
+				gift = "1"
+			}
+			out.row([]string{ap.Number(), ap.CustomerName, ap.KindName(v.Lang), ap.ResourceName,
+				v.LocalTime(ap.StartsAt), v.Enum("appointment_status", ap.Status), ap.StaffName, ap.OwnerName, gift})
+		}
+		return out.err()
+	})
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		start()
+	}
+	return out.close()
 }
 
 // aptFormView is the booking form.
@@ -382,29 +427,49 @@ func (h *Handler) aptReschedule(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/appointments/"+strconv.FormatInt(id, 10))
 }
 
-// aptWriteCSV writes rows as a UTF-8 CSV with a BOM (Excel opens Chinese
-// correctly); cells that start like formulas are quoted.
+// aptWriteCSV writes rows as one CSV file (see aptCSV).
 func aptWriteCSV(w http.ResponseWriter, name string, rows [][]string) error {
+	out := newAptCSV(w, name)
+	for _, row := range rows {
+		out.row(row)
+	}
+	return out.close()
+}
+
+// aptCSV writes a UTF-8 CSV with a BOM (Excel opens Chinese correctly)
+// row by row; cells that start like formulas are quoted. A write error
+// sticks and is returned by err and close.
+type aptCSV struct{ b *bufio.Writer }
+
+func newAptCSV(w http.ResponseWriter, name string) *aptCSV {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(name)+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	var b strings.Builder
-	b.WriteString("\ufeff")
-	for _, row := range rows {
-		for i, c := range row {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-				c = "'" + c
-			}
-			if strings.ContainsAny(c, "\",\n\r") {
-				c = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
-			}
-			b.WriteString(c)
+	out := &aptCSV{b: bufio.NewWriter(w)}
+	out.b.WriteString("\ufeff")
+	return out
+}
+
+func (c *aptCSV) row(cells []string) {
+	for i, v := range cells {
+		if i > 0 {
+			c.b.WriteByte(',')
 		}
-		b.WriteString("\r\n")
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			v = "'" + v
+		}
+		if strings.ContainsAny(v, "\",\n\r") {
+			v = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+		}
+		c.b.WriteString(v)
 	}
-	_, err := w.Write([]byte(b.String()))
+	c.b.WriteString("\r\n")
+}
+
+// err is the first write error, if any.
+func (c *aptCSV) err() error {
+	_, err := c.b.Write(nil)
 	return err
 }
+
+func (c *aptCSV) close() error { return c.b.Flush() }

@@ -37,6 +37,9 @@ type careRulesView struct {
 	Reasons []care.Reason
 }
 
+// careEventsPage is how many of a rule's events its page shows at once.
+const careEventsPage = 50
+
 // careRuleFormView edits one rule; Offsets and Audience are as typed.
 type careRuleFormView struct {
 	Base
@@ -46,6 +49,9 @@ type careRuleFormView struct {
 	Filters  []bulk.SavedFilter
 	Events   []care.Event
 	FilterID guanxi.ID
+	// EventsNext and EventsFirst page the rule's events (empty when there
+	// is no next page, or when this is the first).
+	EventsNext, EventsFirst string
 }
 
 // CareKinds, CareChannels and the rest feed the rule form's choices.
@@ -138,11 +144,23 @@ func (h *Handler) careRuleForm(r *http.Request, rule care.Rule, isNew bool) (*ca
 		}
 	}
 	if !isNew && rule.ID != 0 {
-		es, err := h.app.Care.Events(r.Context(), actor(r), care.EventQuery{RuleID: rule.ID, Limit: 50})
+		qs := r.URL.Query()
+		page, err := h.app.Care.Events(r.Context(), actor(r), care.EventQuery{RuleID: rule.ID, Limit: careEventsPage,
+			Cursor: qs.Get("cursor")})
 		if err != nil {
 			return nil, err
 		}
-		v.Events = es
+		v.Events = page.Items
+		if page.NextCursor != "" {
+			next := cloneValues(qs)
+			next.Set("cursor", page.NextCursor)
+			v.EventsNext = r.URL.Path + "?" + next.Encode() + "#events"
+		}
+		if qs.Get("cursor") != "" {
+			first := cloneValues(qs)
+			first.Del("cursor")
+			v.EventsFirst = r.URL.Path + "?" + first.Encode() + "#events"
+		}
 	}
 	return v, nil
 }

@@ -43,7 +43,13 @@ type renewalListView struct {
 	Owners  []ownerOption
 	// Back returns the forms to this list with its filters.
 	Back string
+	// Next and First page the list with its filters (empty when there is
+	// no next page, or when this is the first).
+	Next, First string
 }
+
+// renewalListPage is how many due periods the list shows at once.
+const renewalListPage = 100
 
 // RenewalStatuses lists the statuses for the filter.
 func (b *Base) RenewalStatuses() []string { return renewal.Statuses }
@@ -85,7 +91,7 @@ func (h *Handler) renewalListQuery(r *http.Request) (month string, q renewal.Due
 		month = time.Now().In(h.loc).Format("2006-01")
 	}
 	q = renewal.DueQuery{Kind: vals.Get("kind"), OwnerID: queryID(vals, "owner_id"), Status: vals.Get("status"),
-		Overdue: vals.Get("overdue") != "0"}
+		Overdue: vals.Get("overdue") != "0", Cursor: vals.Get("cursor")}
 	if t, perr := time.Parse("2006-01", month); perr == nil {
 		q.From, q.To = t.Format(time.DateOnly), t.AddDate(0, 1, -1).Format(time.DateOnly)
 	} else {
@@ -117,8 +123,10 @@ func (h *Handler) renewalList(w http.ResponseWriter, r *http.Request) error {
 	v := &renewalListView{Base: h.base(r, "web.renewal.title", "renewals"), Back: r.URL.RequestURI()}
 	var err error
 	v.Month, v.Q, err = h.renewalListQuery(r)
+	v.Q.Limit = renewalListPage
+	var page renewal.DuePage
 	if v.Reasons, err = h.reasonsOr(r, err); err == nil {
-		v.Items, err = h.app.Renewals.Due(r.Context(), a, v.Q)
+		page, err = h.app.Renewals.Due(r.Context(), a, v.Q)
 	}
 	v.Owners = h.owners(r.Context(), a)
 	if err != nil {
@@ -128,6 +136,20 @@ func (h *Handler) renewalList(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.setError(e)
 		return h.render(w, r, http.StatusBadRequest, "renewals", v)
+	}
+	v.Items = page.Items
+	// The links name the month: a list opened on the default month keeps
+	// it when the next page is opened after the month has turned.
+	qs := cloneValues(r.URL.Query())
+	qs.Set("month", v.Month)
+	if page.NextCursor != "" {
+		next := cloneValues(qs)
+		next.Set("cursor", page.NextCursor)
+		v.Next = r.URL.Path + "?" + next.Encode()
+	}
+	if v.Q.Cursor != "" {
+		qs.Del("cursor")
+		v.First = r.URL.Path + "?" + qs.Encode()
 	}
 	return h.render(w, r, http.StatusOK, "renewals", v)
 }

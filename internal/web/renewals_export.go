@@ -90,16 +90,19 @@ func (h *Handler) renewalListXLSX(w http.ResponseWriter, r *http.Request) error 
 	return h.renewalListExport(w, r, bulk.FormatXLSX)
 }
 
-// renewalListExport writes the renewal list with its filters (at most the
-// list's 1,000 rows); the export is audited with its row count.
+// renewalListExport writes every row of the renewal list with its filters
+// (not only the page on screen), reading it page by page so the rows
+// stream out as they are read; the export is audited with its row count.
 func (h *Handler) renewalListExport(w http.ResponseWriter, r *http.Request, f bulk.Format) error {
 	a := actor(r)
 	month, q, err := h.renewalListQuery(r)
 	if err != nil {
 		return err
 	}
-	q.Limit = 1000
-	items, err := h.app.Renewals.Due(r.Context(), a, q)
+	q.Limit, q.Cursor = renewal.MaxLimit, ""
+	// The first page is read before the headers go out, so a refused
+	// query is still an error page, not a broken download.
+	page, err := h.app.Renewals.Due(r.Context(), a, q)
 	if err != nil {
 		return err
 	}
@@ -116,17 +119,28 @@ func (h *Handler) renewalListExport(w http.ResponseWriter, r *http.Request, f bu
 		[]float64{12, 20, 10, 20, 12, 12, 10, 12, 12, 24, 24}); err != nil {
 		return err
 	}
-	for _, d := range items {
-		var fee any
-		if d.Outcome == renewal.Renewed {
-			fee = float64(d.FeeMinor) / 100
+	var n int64
+	for {
+		for _, d := range page.Items {
+			var fee any
+			if d.Outcome == renewal.Renewed {
+				fee = float64(d.FeeMinor) / 100
+			}
+			reason := ""
+			if d.ReasonCode != "" {
+				reason = reasonName(reasons, d.ReasonCode, b.Lang)
+			}
+			if err := t.Row([]any{d.PeriodDue, d.CustomerName, b.Enum("holding", d.Kind), d.Name, d.OwnerName,
+				float64(d.AmountMinor) / 100, b.Enum("renewal_status", d.Status()), fee, d.NewDueOn, reason, d.Note}); err != nil {
+				return err
+			}
+			n++
 		}
-		reason := ""
-		if d.ReasonCode != "" {
-			reason = reasonName(reasons, d.ReasonCode, b.Lang)
+		if page.NextCursor == "" {
+			break
 		}
-		if err := t.Row([]any{d.PeriodDue, d.CustomerName, b.Enum("holding", d.Kind), d.Name, d.OwnerName,
-			float64(d.AmountMinor) / 100, b.Enum("renewal_status", d.Status()), fee, d.NewDueOn, reason, d.Note}); err != nil {
+		q.Cursor = page.NextCursor
+		if page, err = h.app.Renewals.Due(r.Context(), a, q); err != nil {
 			return err
 		}
 	}
@@ -134,5 +148,5 @@ func (h *Handler) renewalListExport(w http.ResponseWriter, r *http.Request, f bu
 		return err
 	}
 	filter := map[string]any{"month": month, "kind": q.Kind, "owner_id": q.OwnerID, "status": q.Status, "overdue": q.Overdue}
-	return h.app.Exports.AuditExport(r.Context(), a, "renewals", f, int64(len(items)), filter)
+	return h.app.Exports.AuditExport(r.Context(), a, "renewals", f, n, filter)
 }

@@ -72,8 +72,11 @@ LEFT JOIN users su ON su.id = ap.staff_id
 -- name: apt-get
 WHERE /*scope*/ AND c.deleted_at IS NULL AND ap.id = ?
 
+-- A keyset page on (starts_at, id): the window's start is raised to the
+-- cursor's time and the two arguments after the window skip that instant
+-- up to the cursor's id (the window's start and 0 for the first page).
 -- name: apt-list
-WHERE /*scope*/ AND c.deleted_at IS NULL AND ap.starts_at >= ? AND ap.starts_at < ?
+WHERE /*scope*/ AND c.deleted_at IS NULL AND ap.starts_at >= ? AND ap.starts_at < ? AND (ap.starts_at > ? OR ap.id > ?)
     AND (? = 0 OR ap.resource_id = ?) AND (? = 0 OR ap.kind_id = ?) AND (? = '' OR ap.status = ?)
     AND (? = 0 OR c.owner_id = ?) AND (? = 0 OR ap.customer_id = ?)
     AND (? = 0 OR (ap.status IN ('booked','confirmed') AND ap.starts_at <= ?))

@@ -118,13 +118,15 @@ WHERE customer_id = ? AND status = 'fired' AND channel <> 'none' AND created_at 
 -- name: care-event-task
 UPDATE care_events SET task_id = ? WHERE id = ?
 
+-- Keyset page, newest first: the last argument is the cursor id (the
+-- largest id for the first page), so the primary key serves the order.
 -- name: care-event-list
 SELECT e.id, e.rule_id, COALESCE(r.name, '') AS rule_name, e.kind, e.customer_id, c.name AS customer_name,
     COALESCE(e.owner_id, 0) AS owner_id, e.occurrence, e.event_on, e.status, e.reason, e.channel, e.task_id,
     e.churn_reason, e.usage_note, e.created_at
 FROM care_events e JOIN customers c ON c.id = e.customer_id LEFT JOIN care_rules r ON r.id = e.rule_id
 WHERE /*scope*/ AND c.deleted_at IS NULL AND (e.rule_id = ? OR ? = 0) AND (e.customer_id = ? OR ? = 0)
-  AND (e.status = ? OR CAST(? AS TEXT) = '')
+  AND (e.status = ? OR CAST(? AS TEXT) = '') AND e.id < ?
 ORDER BY e.id DESC LIMIT /*limit*/
 
 -- name: care-task-info

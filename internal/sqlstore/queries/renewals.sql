@@ -10,6 +10,11 @@ FROM holdings h JOIN customers c ON c.id = h.customer_id LEFT JOIN users u ON u.
 WHERE /*scope*/ AND c.deleted_at IS NULL AND h.id = ?
 
 -- Periods due in the window with no decision yet: the holding's current due date.
+-- Both due lists are keyset pages on (period due date, holding id), which
+-- is unique across them (a decided period has a record, a pending one
+-- none): the window's start is raised to the cursor's date and the last
+-- two arguments skip the cursor's date up to its holding ('' and 0 for
+-- the first page).
 -- name: renewal-due-pending
 SELECT h.id, h.customer_id, c.name AS customer_name, COALESCE(c.owner_id, 0) AS owner_id,
     COALESCE(u.name, '') AS owner_name, h.kind, h.name, h.amount_minor, h.currency, h.due_on, h.status, h.attrs,
@@ -19,6 +24,7 @@ FROM holdings h JOIN customers c ON c.id = h.customer_id LEFT JOIN users u ON u.
     LEFT JOIN renewals r ON r.holding_id = h.id AND r.due_on = h.due_on
 WHERE /*scope*/ AND c.deleted_at IS NULL AND r.id IS NULL AND h.due_on >= ? AND h.due_on <= ?
     AND h.status NOT IN ('closed', 'sold') AND (? = '' OR h.kind = ?) AND (? = 0 OR c.owner_id = ?)
+    AND (h.due_on > ? OR h.id > ?)
 ORDER BY h.due_on, h.id LIMIT /*limit*/
 
 -- Decided periods due in the window.
@@ -30,8 +36,8 @@ SELECT h.id, h.customer_id, c.name AS customer_name, COALESCE(c.owner_id, 0) AS 
 FROM renewals r JOIN holdings h ON h.id = r.holding_id JOIN customers c ON c.id = h.customer_id
     LEFT JOIN users u ON u.id = c.owner_id
 WHERE /*scope*/ AND c.deleted_at IS NULL AND r.due_on >= ? AND r.due_on <= ? AND (? = '' OR r.outcome = ?)
-    AND (? = '' OR h.kind = ?) AND (? = 0 OR c.owner_id = ?)
-ORDER BY r.due_on, r.id LIMIT /*limit*/
+    AND (? = '' OR h.kind = ?) AND (? = 0 OR c.owner_id = ?) AND (r.due_on > ? OR r.holding_id > ?)
+ORDER BY r.due_on, r.holding_id LIMIT /*limit*/
 
 -- name: renewal-get
 SELECT r.id, r.holding_id, r.due_on, r.outcome, r.fee_minor, r.currency, r.new_due_on,

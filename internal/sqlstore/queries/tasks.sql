@@ -21,12 +21,17 @@ FROM tasks t JOIN customers c ON c.id = t.customer_id LEFT JOIN users u ON u.id 
 -- name: task-get
 WHERE /*scope*/ AND c.deleted_at IS NULL AND t.id = ?
 
+-- Both task lists are keyset pages on (due_on, id): the range's start is
+-- raised to the cursor's day and the last two arguments skip that day up
+-- to the cursor's id ('' and 0 for the first page).
 -- name: task-list-owner
 WHERE /*scope*/ AND c.deleted_at IS NULL AND t.owner_id = ? AND t.status = ? AND t.due_on >= ? AND t.due_on <= ?
+    AND (t.due_on > ? OR t.id > ?)
 ORDER BY t.due_on, t.id LIMIT /*limit*/
 
 -- name: task-list-customer
 WHERE /*scope*/ AND c.deleted_at IS NULL AND t.customer_id = ? AND t.status = ? AND t.due_on >= ? AND t.due_on <= ?
+    AND (t.due_on > ? OR t.id > ?)
 ORDER BY t.due_on, t.id LIMIT /*limit*/
 
 -- name: task-close
