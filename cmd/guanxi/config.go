@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
 )
@@ -24,6 +25,8 @@ type config struct {
 	SyncNormal    bool
 	// Overload limits (0: defaults, negative: off); see server.Limits.
 	MaxInFlight, MaxHeavy, RatePerUser int
+	// Congestion is server.Limits.Congestion (0: its default).
+	Congestion time.Duration
 }
 
 // dsn is --db, or the SQLite file in the data folder.

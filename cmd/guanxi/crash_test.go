@@ -191,6 +191,11 @@ func postInteraction(c *http.Client, base, token string, customerID guanxi.ID, s
 	return id, err == nil
 }
 
+// statusError is a request answered with a status other than 2xx.
+type statusError int
+
+func (e statusError) Error() string { return fmt.Sprintf("status %d", int(e)) }
+
 // postInteractionErr logs one interaction and returns its id, or why not.
 func postInteractionErr(c *http.Client, base, token string, customerID guanxi.ID, summary string) (int64, error) {
 	body, _ := json.Marshal(map[string]any{"channel": "phone", "summary": summary, "occurred_at": time.Now().UTC().Format(time.RFC3339)})
@@ -207,7 +212,7 @@ func postInteractionErr(c *http.Client, base, token string, customerID guanxi.ID
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return 0, fmt.Errorf("status %d", resp.StatusCode)
+		return 0, statusError(resp.StatusCode)
 	}
 	var out struct {
 		ID int64 `json:"id"`

@@ -35,6 +35,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&c.BehindTLS, "tls-proxy", envBool(getenv, "GUANXI_TLS_PROXY"), "served over HTTPS by a proxy: Secure cookies, HSTS")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool(getenv, "GUANXI_TRUST_PROXY"), "take the client address from the last X-Forwarded-For entry (the one the proxy appends)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", envInt(getenv, "GUANXI_MAX_IN_FLIGHT"), "requests served at once; the excess gets 503 (default 256, -1: no limit)")
+	fs.DurationVar(&c.Congestion, "congestion", envDuration(getenv, "GUANXI_CONGESTION"), "the in-flight limit shrinks while runnable goroutines wait longer than this for a CPU (90th percentile; default 5ms, -1s: fixed at --max-in-flight)")
 	fs.IntVar(&c.MaxHeavy, "max-heavy", envInt(getenv, "GUANXI_MAX_HEAVY"), "imports, exports and reports served at once (default 4, -1: no limit)")
 	fs.IntVar(&c.RatePerUser, "rate-limit-user", envInt(getenv, "GUANXI_RATE_LIMIT_USER"), "requests per second per user or address; the excess gets 429 (default 100, -1: no limit)")
 	deadline := fs.Duration("request-deadline", envDuration(getenv, "GUANXI_REQUEST_DEADLINE"), "longest an everyday request may run before its SQL is stopped and it gets 503 (default 10s, -1s: none)")
@@ -100,7 +101,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("create the first administrator: %w", err)
 	}
 	h, err := wire.Handler(a, server.Config{BehindTLS: c.BehindTLS, TrustProxy: c.TrustProxy,
-		Limits: server.Limits{InFlight: c.MaxInFlight, Heavy: c.MaxHeavy, PerUser: c.RatePerUser,
+		Limits: server.Limits{InFlight: c.MaxInFlight, Heavy: c.MaxHeavy, PerUser: c.RatePerUser, Congestion: c.Congestion,
 			Deadline: *deadline, HeavyDeadline: *heavyDeadline}})
 	if err != nil {
 		return err

@@ -68,7 +68,7 @@ func buildApp(ctx context.Context, s *sqlstore.Store, log *slog.Logger) (*app.Ap
 // handler is the full HTTP handler of a.
 func handler(a *app.App, c config) (http.Handler, error) {
 	return wire.Handler(a, server.Config{BehindTLS: c.BehindTLS, TrustProxy: c.TrustProxy,
-		Limits: server.Limits{InFlight: c.MaxInFlight, Heavy: c.MaxHeavy, PerUser: c.RatePerUser}})
+		Limits: server.Limits{InFlight: c.MaxInFlight, Heavy: c.MaxHeavy, PerUser: c.RatePerUser, Congestion: c.Congestion}})
 }
 
 // newLogger logs to standard error; GUANXI_LOG_FILE appends the same lines

@@ -17,8 +17,13 @@ import (
 // Zero fields take the defaults; a negative field turns that limit off.
 type Limits struct {
 	// InFlight caps requests being served at once (default 256). The
-	// excess gets 503 with Retry-After at once.
+	// excess gets 503 with Retry-After at once. Below the cap the limit
+	// adapts to the CPU queue (adaptive_limit.go).
 	InFlight int
+	// Congestion is the 90th percentile of the wait of runnable goroutines
+	// for a processor above which the in-flight limit shrinks (default
+	// 5 ms; negative: the limit stays at InFlight).
+	Congestion time.Duration
 	// Heavy caps imports, exports and reports being served at once
 	// (default 4), a separate pool, so they cannot take the capacity that
 	// everyday pages and API calls need.
@@ -52,7 +57,8 @@ func (l Limits) withDefaults() Limits {
 		return v
 	}
 	return Limits{InFlight: def(l.InFlight, 256), Heavy: def(l.Heavy, 4), PerUser: def(l.PerUser, 100),
-		Deadline: dur(l.Deadline, DefaultDeadline), HeavyDeadline: dur(l.HeavyDeadline, DefaultHeavyDeadline)}
+		Congestion: dur(l.Congestion, DefaultCongestion),
+		Deadline:   dur(l.Deadline, DefaultDeadline), HeavyDeadline: dur(l.HeavyDeadline, DefaultHeavyDeadline)}
 }
 
 // isHeavy tells the requests that read or write much more than a page:
@@ -76,17 +82,32 @@ func isHeavy(r *http.Request) bool {
 	return false
 }
 
+// isSignIn tells a password sign-in: it waits for its hash at the
+// password gate, which has its own priorities and per-address limits for a
+// login storm (internal/auth/hash_gate.go), so only the in-flight cap, not
+// the adaptive limit, applies: a storm's waiting tries must not take the
+// few slots a congested instance keeps and turn real users away.
+func isSignIn(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/login"
+}
+
 // exempt paths are answered under any load: the health check (a balancer
 // must see this instance alive) and static files.
 func exempt(path string) bool {
 	return path == "/api/v1/health" || strings.HasPrefix(path, "/static/")
 }
 
+// DefaultCongestion is Limits.Congestion's default: well above an idle
+// instance's scheduling wait (tens of microseconds), well below the
+// hundreds of milliseconds that CPU queueing at 3× capacity adds.
+const DefaultCongestion = 5 * time.Millisecond
+
 // admit applies the in-flight and heavy pools before any work is done.
 func admit(a *app.App, l Limits, next http.Handler) http.Handler {
-	var all, heavy chan struct{}
+	var all *adaptiveLimit
+	var heavy chan struct{}
 	if l.InFlight > 0 {
-		all = make(chan struct{}, l.InFlight)
+		all = newAdaptiveLimit(l.InFlight, l.Congestion)
 	}
 	if l.Heavy > 0 {
 		heavy = make(chan struct{}, l.Heavy)
@@ -107,12 +128,12 @@ func admit(a *app.App, l Limits, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !take(all) {
-			refuse(a, w, r, http.StatusServiceUnavailable, "error.overloaded", time.Second)
-			return
-		}
 		if all != nil {
-			defer func() { <-all }()
+			if !all.acquire(time.Now(), isSignIn(r)) {
+				refuse(a, w, r, http.StatusServiceUnavailable, "error.overloaded", time.Second)
+				return
+			}
+			defer all.release()
 		}
 		if isHeavy(r) {
 			if !take(heavy) {

@@ -56,9 +56,11 @@ func New(t testing.TB, s *sqlstore.Store) *Env {
 	// last-in first-out).
 	t.Cleanup(func() { _ = a.Access.Close() })
 	st := a.Staff
-	// Tests drive one user far faster than a person; the per-user limit has
-	// its own tests (internal/server/overload_test.go).
-	h, err := wire.Handler(a, server.Config{Limits: server.Limits{PerUser: -1}})
+	// Tests drive one user far faster than a person, and race-detector
+	// runs keep the CPU queue long; the per-user and adaptive limits have
+	// their own tests (internal/server/overload_test.go,
+	// adaptive_limit_test.go, cmd/guanxi/overload_test.go).
+	h, err := wire.Handler(a, server.Config{Limits: server.Limits{PerUser: -1, Congestion: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
