@@ -40,6 +40,12 @@ type consentPath struct {
 	ID guanxi.ID `path:"id" doc:"Customer id"`
 }
 
+type consentListParams struct {
+	ID     guanxi.ID `path:"id" doc:"Customer id"`
+	Limit  int       `query:"limit" minimum:"0" maximum:"200" doc:"Page size, default 50, at most 200"`
+	Cursor string    `query:"cursor" doc:"next_cursor of the page before"`
+}
+
 type consentCreate struct {
 	ID   guanxi.ID `path:"id" doc:"Customer id"`
 	Body ConsentEventsIn
@@ -52,15 +58,16 @@ func consentOut(e consent.Event) ConsentEventIO {
 
 func (h *Handler) consentRoutes(api humaAPI) {
 	register(api, h, Route{Method: http.MethodGet, Path: "/api/v1/customers/{id}/consent-events", ID: "list-consent-events", Perm: guanxi.PermCustomerRead},
-		"The customer's consent ledger, newest first (append-only; the current state is the newest row per purpose and channel)",
-		func(ctx context.Context, a guanxi.Actor, in *consentPath) (*many[ConsentEventIO], error) {
-			evs, _, err := h.app.Consent.History(ctx, a, in.ID)
+		"The customer's consent ledger, newest first, cursor paging (append-only; the current state is the newest row per purpose and channel)",
+		func(ctx context.Context, a guanxi.Actor, in *consentListParams) (*struct{ Body Page[ConsentEventIO] }, error) {
+			page, _, err := h.app.Consent.History(ctx, a, in.ID, consent.EventQuery{Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
-				return nil, err
+				return nil, relocate(err, "query")
 			}
-			out := &many[ConsentEventIO]{Body: []ConsentEventIO{}}
-			for _, e := range evs {
-				out.Body = append(out.Body, consentOut(e))
+			out := &struct{ Body Page[ConsentEventIO] }{Body: Page[ConsentEventIO]{Items: make([]ConsentEventIO, 0, len(page.Items)),
+				NextCursor: page.NextCursor}}
+			for _, e := range page.Items {
+				out.Body.Items = append(out.Body.Items, consentOut(e))
 			}
 			return out, nil
 		})

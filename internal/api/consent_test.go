@@ -28,7 +28,8 @@ func TestAPIConsentAndRetention(t *testing.T) {
 			t.Fatalf("withdraw: %d %v", st, m)
 		}
 		st, _, m = a1.do("GET", path, nil)
-		if raw := m["_raw"].(string); st != 200 || strings.Count(raw, `"id"`) != 2 || !strings.Contains(raw, `"source":"api"`) {
+		if items, _ := m["items"].([]any); st != 200 || len(items) != 2 || m["next_cursor"] != "" ||
+			items[0].(map[string]any)["action"] != "withdraw" || items[1].(map[string]any)["source"] != "api" {
 			t.Fatalf("list: %d %v", st, m)
 		}
 		if st, _, m = b.do("GET", path, nil); st != 404 {

@@ -44,6 +44,11 @@ type privacyExportIn struct {
 	Format string    `query:"format" enum:"json,csv" default:"json"`
 }
 
+type erasureListParams struct {
+	Limit  int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size, default 50, at most 200"`
+	Cursor string `query:"cursor" doc:"next_cursor of the page before"`
+}
+
 type holdPath struct {
 	ID      guanxi.ID `path:"id"`
 	HoldID  guanxi.ID `path:"hold"`
@@ -127,16 +132,14 @@ func (h *Handler) privacyRoutes(api humaAPI, ps *privacy.Service) {
 			return &struct{}{}, ps.ReleaseHold(ctx, a, in.ID, in.HoldID, v)
 		})
 	register(api, h, Route{Method: http.MethodGet, Path: "/api/v1/erasures", ID: "list-erasures", Perm: perm},
-		"Pseudonymous records of erasures, newest first", func(ctx context.Context, a guanxi.Actor, in *struct {
-			Limit int `query:"limit" minimum:"0" maximum:"500"`
-		}) (*many[ErasureIO], error) {
-			list, err := ps.Erasures(ctx, a, in.Limit)
+		"Pseudonymous records of erasures, newest first, cursor paging", func(ctx context.Context, a guanxi.Actor, in *erasureListParams) (*struct{ Body Page[ErasureIO] }, error) {
+			page, err := ps.Erasures(ctx, a, privacy.ErasureQuery{Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
-				return nil, err
+				return nil, relocate(err, "query")
 			}
-			out := &many[ErasureIO]{Body: []ErasureIO{}}
-			for _, e := range list {
-				out.Body = append(out.Body, ErasureIO{ID: e.ID, Pseudonym: e.Pseudonym, At: e.At, ByName: e.ByName, Reason: e.Reason})
+			out := &struct{ Body Page[ErasureIO] }{Body: Page[ErasureIO]{Items: make([]ErasureIO, 0, len(page.Items)), NextCursor: page.NextCursor}}
+			for _, e := range page.Items {
+				out.Body.Items = append(out.Body.Items, ErasureIO{ID: e.ID, Pseudonym: e.Pseudonym, At: e.At, ByName: e.ByName, Reason: e.Reason})
 			}
 			return out, nil
 		})

@@ -8,7 +8,10 @@ import (
 
 // Store is the ledger storage (sqlstore).
 type Store interface {
-	ConsentEvents(ctx context.Context, a guanxi.Actor, id guanxi.ID, limit int) ([]Event, State, error)
+	// ConsentEvents is one keyset page of customer id's ledger, newest
+	// first, with the current state (NotFound when out of a's scope); a
+	// cursor it cannot read is Invalid on field cursor.
+	ConsentEvents(ctx context.Context, a guanxi.Actor, id guanxi.ID, q EventQuery) (EventPage, State, error)
 	RecordConsent(ctx context.Context, a guanxi.Actor, id guanxi.ID, changes []Change, source, note string) ([]Event, error)
 }
 
@@ -17,9 +20,34 @@ type Service struct {
 	Store Store
 }
 
-// History is the ledger of customer id, newest first, and its state.
-func (s *Service) History(ctx context.Context, a guanxi.Actor, id guanxi.ID) ([]Event, State, error) {
-	return s.Store.ConsentEvents(ctx, a, id, 1000)
+// EventQuery selects one page of a customer's ledger. Cursor is the
+// NextCursor of the page before ("" for the first).
+type EventQuery struct {
+	Limit  int
+	Cursor string
+}
+
+// EventPage is one page of ledger rows; NextCursor is "" on the last page.
+type EventPage struct {
+	Items      []Event
+	NextCursor string
+}
+
+// MaxEventLimit caps a page of the ledger; DefaultEventLimit is the page
+// without a limit.
+const (
+	MaxEventLimit     = 200
+	DefaultEventLimit = 50
+)
+
+// History is one page of the ledger of customer id, newest first, and its
+// current state.
+func (s *Service) History(ctx context.Context, a guanxi.Actor, id guanxi.ID, q EventQuery) (EventPage, State, error) {
+	if q.Limit <= 0 {
+		q.Limit = DefaultEventLimit
+	}
+	q.Limit = min(q.Limit, MaxEventLimit)
+	return s.Store.ConsentEvents(ctx, a, id, q)
 }
 
 // Record appends the changes (grant or withdraw per purpose and channel).

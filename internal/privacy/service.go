@@ -16,7 +16,9 @@ type Store interface {
 	LegalHolds(ctx context.Context, a guanxi.Actor, id guanxi.ID) ([]Hold, error)
 	SetLegalHold(ctx context.Context, a guanxi.Actor, id guanxi.ID, reason string) (Hold, error)
 	ReleaseLegalHold(ctx context.Context, a guanxi.Actor, id, holdID guanxi.ID, version int64) error
-	ListErasures(ctx context.Context, a guanxi.Actor, limit int) ([]Erasure, error)
+	// ListErasures is one keyset page of the erasure records, newest
+	// first; a cursor it cannot read is Invalid on field cursor.
+	ListErasures(ctx context.Context, a guanxi.Actor, q ErasureQuery) (ErasurePage, error)
 	PrivacyCustomerNumber(ctx context.Context, a guanxi.Actor, id guanxi.ID) (string, error)
 }
 
@@ -94,12 +96,38 @@ func (s *Service) ReleaseHold(ctx context.Context, a guanxi.Actor, id, holdID gu
 	return s.Store.ReleaseLegalHold(ctx, a, id, holdID, version)
 }
 
-// Erasures lists the pseudonymous erasure records.
-func (s *Service) Erasures(ctx context.Context, a guanxi.Actor, limit int) ([]Erasure, error) {
+// ErasureQuery selects one page of erasure records. Cursor is the
+// NextCursor of the page before ("" for the first).
+type ErasureQuery struct {
+	Limit  int
+	Cursor string
+}
+
+// ErasurePage is one page of erasure records; NextCursor is "" on the
+// last page.
+type ErasurePage struct {
+	Items      []Erasure
+	NextCursor string
+}
+
+// MaxErasureLimit caps a page of erasure records; DefaultErasureLimit is
+// the page without a limit.
+const (
+	MaxErasureLimit     = 200
+	DefaultErasureLimit = 50
+)
+
+// Erasures lists one page of the pseudonymous erasure records, newest
+// first.
+func (s *Service) Erasures(ctx context.Context, a guanxi.Actor, q ErasureQuery) (ErasurePage, error) {
 	if err := can(a); err != nil {
-		return nil, err
+		return ErasurePage{}, err
 	}
-	return s.Store.ListErasures(ctx, a, limit)
+	if q.Limit <= 0 {
+		q.Limit = DefaultErasureLimit
+	}
+	q.Limit = min(q.Limit, MaxErasureLimit)
+	return s.Store.ListErasures(ctx, a, q)
 }
 
 // Number returns customer id's number (for the confirmation prompt).

@@ -17,9 +17,10 @@ import (
 // So the limit follows the CPU queue itself: the Go runtime's histogram of
 // how long runnable goroutines waited for a processor
 // (/sched/latencies:seconds). Every window the limit shrinks by a quarter
-// while that wait's 90th percentile is above congested (down to a floor of
-// 8 per processor), and grows by an eighth while it is below and requests
-// were turned away or filled the limit. A request that waits on the
+// while that wait's 90th percentile is above congested and requests in
+// flight came near the limit (down to a floor of 8 per processor), and
+// grows by an eighth while the wait is below and requests were turned away
+// or filled the limit. A request that waits on the
 // database or the network is not runnable, so an I/O-bound instance keeps
 // its full cap; a slow but lone request does not shrink it either.
 type adaptiveLimit struct {
@@ -90,8 +91,12 @@ func (l *adaptiveLimit) release() {
 func (l *adaptiveLimit) adjust() {
 	wait := l.schedP90()
 	switch {
-	case wait > l.congested:
+	case wait > l.congested && l.peak >= l.limit*3/4:
 		l.limit = max(l.min, l.limit*3/4)
+	case wait > l.congested:
+		// A queue for the CPU with few requests in flight comes from
+		// elsewhere (other processes, a background job): refusing
+		// requests would not shorten it. Hold.
 	case l.refused || l.peak >= l.limit:
 		l.limit = min(l.max, l.limit+max(1, l.limit/8))
 	}

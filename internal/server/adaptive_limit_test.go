@@ -27,7 +27,36 @@ func TestAdaptiveLimitFollowsTheCPUQueue(t *testing.T) {
 	if l.acquire(now, false) || l.acquire(now, true) {
 		t.Fatal("a request above the cap was admitted")
 	}
-	// Congested: each window takes a quarter off, down to the floor.
+	// Congested with few requests in flight (another process takes the
+	// CPU): the limit holds.
+	for i := 0; i < 256; i++ {
+		l.release()
+	}
+	for i := 0; i < 10; i++ {
+		l.acquire(now, false)
+	}
+	wait = 40 * time.Millisecond
+	tick()
+	l.acquire(now, false) // the window that saw 256 in flight: shrinks once
+	if l.limit != 192 {
+		t.Fatalf("limit %d after the full window, want 192", l.limit)
+	}
+	for i := 0; i < 3; i++ {
+		tick()
+		l.acquire(now, false)
+		if l.limit != 192 {
+			t.Fatalf("limit moved to %d with 11 in flight", l.limit)
+		}
+	}
+	for i := 0; i < 11; i++ {
+		l.release()
+	}
+	l.limit = 256
+	for i := 0; i < 256; i++ {
+		l.acquire(now, false)
+	}
+	// Congested and at the limit: each window takes a quarter off, down to
+	// the floor.
 	wait = 40 * time.Millisecond
 	want := []int{192, 144, 108, 81, 60, 45, 33, 24, 18, 16, 16}
 	for i, w := range want {

@@ -29,7 +29,20 @@ func authenticate(a *app.App, cfg Config, next http.Handler) http.Handler {
 			}
 			u, err := a.Auth.AuthenticateToken(ctx, strings.TrimSpace(token))
 			if err != nil {
-				writeProblem(a, w, r, http.StatusUnauthorized, "auth.token_invalid", "")
+				switch guanxi.KindOf(err) {
+				case guanxi.KindUnauthorized, guanxi.KindNotFound, guanxi.KindInvalid, guanxi.KindForbidden:
+					writeProblem(a, w, r, http.StatusUnauthorized, "auth.token_invalid", "")
+				default:
+					// The token could not be checked (the database failed or
+					// the request's deadline passed): not the caller's fault,
+					// so not a 401 that would make a client drop its token.
+					id := correlationID()
+					if a.Log != nil {
+						a.Log.ErrorContext(ctx, "token check failed", "correlation_id", id, "err", err)
+					}
+					w.Header().Set("Retry-After", "1")
+					writeProblem(a, w, r, http.StatusServiceUnavailable, "error.unavailable", id)
+				}
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(guanxi.WithActor(ctx, u.Actor(addr))))

@@ -316,7 +316,11 @@ func writeProblem(a *app.App, w http.ResponseWriter, r *http.Request, status int
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"status":%d,"title":%q,"correlation_id":%q}`, status, title, id)
+		if id == "" {
+			fmt.Fprintf(w, `{"status":%d,"title":%q,"key":%q}`, status, title, key)
+		} else {
+			fmt.Fprintf(w, `{"status":%d,"title":%q,"key":%q,"correlation_id":%q}`, status, title, key, id)
+		}
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

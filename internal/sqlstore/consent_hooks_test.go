@@ -23,7 +23,7 @@ func TestConsentCustomerForm(t *testing.T) {
 		if err := svc.Create(ctx, f.AgentA1, c); err != nil {
 			t.Fatal(err)
 		}
-		_, st, err := s.ConsentEvents(ctx, f.AgentA1, c.ID, 0)
+		_, st, err := s.ConsentEvents(ctx, f.AgentA1, c.ID, consent.EventQuery{})
 		if err != nil || len(st) != len(consent.LegacyPurposes) || st[consent.Key{Purpose: "marketing", Channel: "sms"}] != consent.Grant {
 			t.Fatalf("after create: %v %v", st, err)
 		}
@@ -34,7 +34,7 @@ func TestConsentCustomerForm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hist, st, err := s.ConsentEvents(ctx, f.AgentA1, c.ID, 0)
+		hist, st, err := historyOf(s.ConsentEvents(ctx, f.AgentA1, c.ID, consent.EventQuery{}))
 		if err != nil || len(hist) != 9 || hist[0].Source != consent.SourceAPI ||
 			st[consent.Key{Purpose: "service", Channel: "sms"}] != consent.Withdraw || st[consent.Key{Purpose: "care", Channel: "email"}] != consent.Grant {
 			t.Fatalf("after update: %d rows, %v %v", len(hist), st, err)

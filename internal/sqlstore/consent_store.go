@@ -25,9 +25,11 @@ actor_id, actor_name, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING 
 	consentStateUpsert = `INSERT INTO consent_state (customer_id, purpose, channel, action, event_id, notice_version, at)
 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, purpose, channel) DO UPDATE SET action = excluded.action,
 event_id = excluded.event_id, notice_version = excluded.notice_version, at = excluded.at`
-	consentStateSelect  = `SELECT purpose, channel, action FROM consent_state WHERE customer_id = ?`
+	consentStateSelect = `SELECT purpose, channel, action FROM consent_state WHERE customer_id = ?`
+	// Keyset page of the ledger: consent_events_customer (customer_id, id)
+	// serves both the seek and the order.
 	consentEventsSelect = `SELECT id, customer_id, purpose, channel, action, notice_version, source, actor_id, actor_name,
-note, at FROM consent_events WHERE customer_id = ? ORDER BY id DESC LIMIT /*limit*/`
+note, at FROM consent_events WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT /*limit*/`
 	consentCustomerRow = `SELECT consent, version FROM customers WHERE id = ?`
 	consentCustomerSet = `UPDATE customers SET consent = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`
 	settingValue       = `SELECT value FROM settings WHERE key = ?`
@@ -188,26 +190,6 @@ func (s *Store) appendConsentChangesTx(ctx context.Context, tx *sqlx.Tx, a guanx
 	before, after map[string]bool, source string) error {
 	_, err := s.appendConsentTx(ctx, tx, a, id, consent.LegacyChanges(before, after), source, "")
 	return err
-}
-
-// ConsentEvents is the ledger of customer id, newest first, with the
-// current state (NotFound when out of a's scope).
-func (s *Store) ConsentEvents(ctx context.Context, a guanxi.Actor, id guanxi.ID, limit int) ([]consent.Event, consent.State, error) {
-	if !a.Can(guanxi.PermCustomerRead) || !s.visible(ctx, s.r, a, id) {
-		return nil, nil, guanxi.NotFound("error.not_found")
-	}
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	out := []consent.Event{}
-	if err := s.r.SelectContext(ctx, &out, s.rebind(withLimit(consentEventsSelect, limit)), id); err != nil {
-		return nil, nil, wrap(err)
-	}
-	for i := range out {
-		out[i].At = out[i].At.UTC()
-	}
-	st, err := s.consentState(ctx, s.r, id)
-	return out, st, err
 }
 
 // RecordConsent appends grant/withdraw changes for live customer id from

@@ -83,7 +83,7 @@ func TestConsentLedger(t *testing.T) {
 			}
 		}
 
-		hist, st, err := s.ConsentEvents(ctx, agent, cid, 0)
+		hist, st, err := historyOf(s.ConsentEvents(ctx, agent, cid, consent.EventQuery{}))
 		if err != nil || len(hist) != 3 || st[consent.Key{Purpose: "marketing", Channel: "sms"}] != consent.Grant {
 			t.Fatalf("history %+v state %v: %v", hist, st, err)
 		}
@@ -95,7 +95,7 @@ func TestConsentLedger(t *testing.T) {
 		}
 
 		// Scope: another agent's customer is not found; bad input is invalid.
-		if _, _, err := s.ConsentEvents(ctx, e.f.AgentB, cid, 0); guanxi.KindOf(err) != guanxi.KindNotFound {
+		if _, _, err := s.ConsentEvents(ctx, e.f.AgentB, cid, consent.EventQuery{}); guanxi.KindOf(err) != guanxi.KindNotFound {
 			t.Fatalf("out of scope read: %v", err)
 		}
 		if _, err := s.RecordConsent(ctx, e.f.AgentB, cid, grant, consent.SourcePage, ""); guanxi.KindOf(err) != guanxi.KindNotFound {
@@ -135,7 +135,7 @@ func TestConsentUnsubscribeLedger(t *testing.T) {
 		if _, err := s.Unsubscribe(ctx, guanxi.SystemActor("unsubscribe"), cid, "email", "link"); err != nil {
 			t.Fatal(err)
 		}
-		hist, st, err := s.ConsentEvents(ctx, e.admin, cid, 0)
+		hist, st, err := historyOf(s.ConsentEvents(ctx, e.admin, cid, consent.EventQuery{}))
 		if err != nil || len(hist) < 2 || hist[0].Source != consent.SourceUnsubscribe || hist[1].Source != consent.SourceUnsubscribe {
 			t.Fatalf("%+v %v", hist, err)
 		}

@@ -22,8 +22,9 @@ FROM legal_holds h LEFT JOIN users u ON u.id = h.set_by`
 	// Releasing is a versioned write on an active hold of that customer.
 	holdRelease = `UPDATE legal_holds SET released_by = ?, released_at = ?, version = version + 1
 WHERE id = ? AND customer_id = ? AND version = ? AND released_at IS NULL`
+	// Keyset page of the erasure records on the primary key.
 	erasureList = `SELECT e.id, e.pseudonym, e.at, e.by_id, e.by_name, e.reason, e.rows_json FROM erasures e
-ORDER BY e.id DESC LIMIT /*limit*/`
+WHERE e.id < ? ORDER BY e.id DESC LIMIT /*limit*/`
 )
 
 func canPrivacy(a guanxi.Actor) error {
@@ -138,24 +139,6 @@ func (s *Store) customerName(ctx context.Context, q sqlx.QueryerContext, id guan
 	var name string
 	_ = sqlx.GetContext(ctx, q, &name, s.rebind("SELECT name FROM customers WHERE id = ?"), id)
 	return name
-}
-
-// ListErasures returns the pseudonymous erasure records, newest first.
-func (s *Store) ListErasures(ctx context.Context, a guanxi.Actor, limit int) ([]privacy.Erasure, error) {
-	if err := canPrivacy(a); err != nil {
-		return nil, err
-	}
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	out := []privacy.Erasure{}
-	if err := s.r.SelectContext(ctx, &out, s.rebind(withLimit(erasureList, limit))); err != nil {
-		return nil, wrap(err)
-	}
-	for i := range out {
-		out[i].At = out[i].At.UTC()
-	}
-	return out, nil
 }
 
 // PrivacyCustomerNumber returns the number of customer id (live or in the

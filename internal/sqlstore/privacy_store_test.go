@@ -239,7 +239,7 @@ func TestPrivacyErase(t *testing.T) {
 		if err := s.DB().QueryRowContext(ctx, rebindT(s, "SELECT status FROM outbox_messages WHERE customer_id = ?"), p.ID).Scan(&msg); err != nil || msg != "cancelled" {
 			t.Errorf("pending message %q, %v", msg, err)
 		}
-		list, err := s.ListErasures(ctx, st.Admin, 10)
+		list, err := erasuresOf(s.ListErasures(ctx, st.Admin, privacy.ErasureQuery{Limit: 10}))
 		if err != nil || len(list) != 1 || list[0].Pseudonym != name || list[0].Reason != privacy.ReasonRequest {
 			t.Fatalf("erasures %+v, %v", list, err)
 		}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,6 +67,8 @@ type Store struct {
 	// group queues customer creates for a shared SQLite transaction
 	// (hotpath_group.go).
 	group groupQueue
+	// wal keeps the SQLite WAL bounded (wal_guard.go).
+	wal *walGuard
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL server.
@@ -113,6 +116,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 // one request.
 var sqliteExtraPragmas []string
 
+// sqliteBusyTimeoutMS is how long a SQLite statement waits for a lock.
+const sqliteBusyTimeoutMS = 10000
+
 func (s *Store) openSQLite(ctx context.Context, dsn string, opt Options) error {
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -132,7 +138,7 @@ func (s *Store) openSQLite(ctx context.Context, dsn string, opt Options) error {
 		sync = "NORMAL"
 	}
 	params := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(" + sync + ")"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(" + strconv.Itoa(sqliteBusyTimeoutMS) + ")", "foreign_keys(1)", "synchronous(" + sync + ")"} {
 		params.Add("_pragma", p)
 	}
 	for _, p := range sqliteExtraPragmas {
@@ -177,6 +183,7 @@ func (s *Store) openSQLite(ctx context.Context, dsn string, opt Options) error {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.w, s.r = w, r
+	s.startWALGuard(walCheckEvery, WALLimit)
 	return nil
 }
 
@@ -223,6 +230,7 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close releases every connection.
 func (s *Store) Close() error {
+	s.stopWALGuard()
 	s.closeStmts()
 	var err error
 	if s.r != nil && s.r != s.w {

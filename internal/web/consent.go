@@ -16,8 +16,11 @@ func (h *Handler) consentRoutes() []route {
 	}
 }
 
-// consentView is the state grid purpose × channel, the full history and
-// the grant/withdraw form.
+// consentHistoryPage is how many ledger rows the consent page shows at once.
+const consentHistoryPage = 50
+
+// consentView is the state grid purpose × channel, one page of the
+// history and the grant/withdraw form.
 type consentView struct {
 	Base
 	CustomerID guanxi.ID
@@ -28,11 +31,16 @@ type consentView struct {
 	Purposes   []string
 	CanWrite   bool
 	Note       string
+
+	// HistoryNext and HistoryFirst page the history (empty when there is
+	// no such page).
+	HistoryNext, HistoryFirst string
 }
 
 func (h *Handler) consentView(r *http.Request, id guanxi.ID) (*consentView, error) {
 	a := actor(r)
-	evs, st, err := h.app.Consent.History(r.Context(), a, id)
+	qs := r.URL.Query()
+	page, st, err := h.app.Consent.History(r.Context(), a, id, consent.EventQuery{Limit: consentHistoryPage, Cursor: qs.Get("cursor")})
 	if err != nil {
 		return nil, err
 	}
@@ -40,9 +48,11 @@ func (h *Handler) consentView(r *http.Request, id guanxi.ID) (*consentView, erro
 	if err != nil {
 		return nil, err
 	}
-	return &consentView{Base: h.base(r, "consent.title", "customers"), CustomerID: id, Name: c.Name,
-		Grid: consent.Grid(st), Events: evs, Channels: consent.Channels, Purposes: consent.Purposes,
-		CanWrite: a.Can(guanxi.PermCustomerWrite)}, nil
+	v := &consentView{Base: h.base(r, "consent.title", "customers"), CustomerID: id, Name: c.Name,
+		Grid: consent.Grid(st), Events: page.Items, Channels: consent.Channels, Purposes: consent.Purposes,
+		CanWrite: a.Can(guanxi.PermCustomerWrite)}
+	v.HistoryNext, v.HistoryFirst = pageLinks(r, qs, page.NextCursor, "#consent-history")
+	return v, nil
 }
 
 func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) error {

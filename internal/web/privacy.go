@@ -198,18 +198,25 @@ type erasureRow struct {
 	Total  int64
 }
 
+// erasuresPageSize is how many erasure records the page shows at once.
+const erasuresPageSize = 50
+
 type erasuresView struct {
 	Base
 	Erasures []erasureRow
+	// Next and First page the records (empty when there is no such page).
+	Next, First string
 }
 
 func (h *Handler) erasuresPage(w http.ResponseWriter, r *http.Request) error {
-	list, err := h.app.Privacy.Erasures(r.Context(), actor(r), 200)
+	qs := r.URL.Query()
+	page, err := h.app.Privacy.Erasures(r.Context(), actor(r), privacy.ErasureQuery{Limit: erasuresPageSize, Cursor: qs.Get("cursor")})
 	if err != nil {
 		return err
 	}
 	v := &erasuresView{Base: h.base(r, "privacy.erasures_title", "erasures")}
-	for _, e := range list {
+	v.Next, v.First = pageLinks(r, qs, page.NextCursor, "")
+	for _, e := range page.Items {
 		row := erasureRow{Erasure: e}
 		// The counts are our own JSON; an unreadable one just shows none.
 		_ = json.Unmarshal([]byte(e.Rows), &row.Counts)
