@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/audit"
 	"github.com/guanxi-crm/guanxi/internal/server/servertest"
 	"github.com/guanxi-crm/guanxi/internal/sqlstore"
@@ -20,12 +22,16 @@ func TestOutOfScopeAudited(t *testing.T) {
 		env := servertest.New(t, s)
 		c := env.Customer(t, "agent_a1", "周八", "13600136000")
 		tickets := seedTickets(t, env, c.ID)
+		work := seedWork(t, env, c.ID)
+		apt := bookAppointment(t, env, c.ID)
 		other := clientFor(t, env, "agent_b")
 		const missing = 987654321
 		for _, tc := range []struct{ route, hidden, absent string }{
 			{"GET /api/v1/customers/{id}", fmt.Sprintf("/api/v1/customers/%d", c.ID), fmt.Sprintf("/api/v1/customers/%d", missing)},
 			{"GET /api/v1/customers/{id}/contacts", fmt.Sprintf("/api/v1/customers/%d/contacts", c.ID), fmt.Sprintf("/api/v1/customers/%d/contacts", missing)},
 			{"GET /api/v1/tickets/{id}", fmt.Sprintf("/api/v1/tickets/%d", tickets["ticket"]), fmt.Sprintf("/api/v1/tickets/%d", missing)},
+			{"GET /api/v1/tasks/{id}", fmt.Sprintf("/api/v1/tasks/%d", work["task"]), fmt.Sprintf("/api/v1/tasks/%d", missing)},
+			{"GET /api/v1/appointments/{id}", fmt.Sprintf("/api/v1/appointments/%d", apt), fmt.Sprintf("/api/v1/appointments/%d", missing)},
 		} {
 			from := env.AuditHead(t)
 			st, _, absent := other.do("GET", tc.absent, nil)
@@ -66,4 +72,32 @@ func TestOutOfScopeAudited(t *testing.T) {
 			}
 		}
 	})
+}
+
+// bookAppointment books one appointment for customer id (agent_a1's) on a
+// new resource and returns its id.
+func bookAppointment(t *testing.T, env *servertest.Env, customerID guanxi.ID) int64 {
+	t.Helper()
+	admin, a1 := clientFor(t, env, "admin"), clientFor(t, env, "agent_a1")
+	all := "07:00-22:00,07:00-22:00,07:00-22:00,07:00-22:00,07:00-22:00,07:00-22:00,07:00-22:00"
+	st, _, m := admin.do("POST", "/api/v1/appointment-resources",
+		map[string]any{"name": "3号工位", "kind": "bay", "hours": all, "slot_minutes": 60, "capacity": 1, "active": true})
+	if st != 201 {
+		t.Fatalf("add resource: %d %v", st, m)
+	}
+	rid := int64(m["id"].(float64))
+	st, _, m = a1.do("GET", "/api/v1/appointment-kinds", nil)
+	kinds := list(t, m)
+	if st != 200 || len(kinds) == 0 {
+		t.Fatalf("kinds: %d %v", st, m)
+	}
+	loc := env.App.Appointments.Location()
+	day := time.Now().In(loc).AddDate(0, 0, 3)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 11, 0, 0, 0, loc)
+	st, _, m = a1.do("POST", "/api/v1/appointments", map[string]any{"customer_id": customerID,
+		"kind_id": int64(kinds[0]["id"].(float64)), "resource_id": rid, "starts_at": start.UTC().Format(time.RFC3339), "priority": false})
+	if st != 201 {
+		t.Fatalf("book: %d %v", st, m)
+	}
+	return int64(m["id"].(float64))
 }

@@ -248,7 +248,7 @@ func (s *Store) getAppointment(ctx context.Context, q sqlx.QueryerContext, a gua
 	var ap appointment.Appointment
 	text, args := s.scoped(s.q.AptColumns+"\n"+s.q.AptGet, a, id)
 	if err := sqlx.GetContext(ctx, q, &ap, text, args...); err != nil {
-		return ap, notFound(err, "error.not_found")
+		return ap, s.scopeMiss(ctx, q, appointmentExists, id, err)
 	}
 	aptUTC(&ap)
 	return ap, nil

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"math"
 	"strconv"
 
 	"github.com/guanxi-crm/guanxi"
@@ -14,13 +13,9 @@ import (
 // the table.
 func (s *Store) ListCareEvents(ctx context.Context, a guanxi.Actor, q care.EventQuery) (care.EventPage, error) {
 	page := care.EventPage{Items: []care.Event{}}
-	before := int64(math.MaxInt64)
-	if q.Cursor != "" {
-		id, err := strconv.ParseInt(q.Cursor, 10, 64)
-		if err != nil || id <= 0 {
-			return page, guanxi.Invalid(guanxi.Field("cursor", "validation.cursor"))
-		}
-		before = id
+	before, err := idCursor(q.Cursor)
+	if err != nil {
+		return page, err
 	}
 	limit := q.Limit
 	if limit <= 0 || limit > care.MaxEventLimit {

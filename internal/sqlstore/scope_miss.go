@@ -19,8 +19,10 @@ import (
 
 // Unscoped existence checks of the tables read by id in scope.
 const (
-	customerExists = "SELECT 1 FROM customers WHERE id = ?"
-	ticketExists   = "SELECT 1 FROM tickets WHERE id = ?"
+	customerExists    = "SELECT 1 FROM customers WHERE id = ?"
+	ticketExists      = "SELECT 1 FROM tickets WHERE id = ?"
+	taskExists        = "SELECT 1 FROM tasks WHERE id = ?"
+	appointmentExists = "SELECT 1 FROM appointments WHERE id = ?"
 )
 
 // scopeMiss turns err, the result of a scoped read of row id, into

@@ -117,7 +117,7 @@ func (s *Store) getTask(ctx context.Context, q sqlx.QueryerContext, a guanxi.Act
 	var t task.Task
 	text, args := s.scoped(s.q.TaskColumns+"\n"+s.q.TaskGet, a, id)
 	if err := sqlx.GetContext(ctx, q, &t, text, args...); err != nil {
-		return t, notFound(err, "error.not_found")
+		return t, s.scopeMiss(ctx, q, taskExists, id, err)
 	}
 	taskUTC(&t)
 	return t, nil
