@@ -20,27 +20,17 @@ func eventsOf(p care.EventPage, err error) ([]care.Event, error) { return p.Item
 // returns the ids in the order read with the number of pages.
 func allEvents(t *testing.T, svc *care.Service, a guanxi.Actor, q care.EventQuery, limit int) ([]guanxi.ID, int) {
 	t.Helper()
-	var out []guanxi.ID
-	q.Limit, q.Cursor = limit, ""
-	for pages := 1; ; pages++ {
+	q.Limit = limit
+	evs, pages := walkPages(t, limit, func(cursor string) ([]care.Event, string, error) {
+		q.Cursor = cursor
 		p, err := svc.Events(context.Background(), a, q)
-		if err != nil {
-			t.Fatalf("page %d (limit %d): %v", pages, limit, err)
-		}
-		if len(p.Items) > limit || (p.NextCursor != "" && len(p.Items) != limit) {
-			t.Fatalf("page %d (limit %d): %d rows, next %q", pages, limit, len(p.Items), p.NextCursor)
-		}
-		for _, e := range p.Items {
-			out = append(out, e.ID)
-		}
-		if p.NextCursor == "" {
-			return out, pages
-		}
-		if pages > 100 {
-			t.Fatal("the cursor never ends")
-		}
-		q.Cursor = p.NextCursor
+		return p.Items, p.NextCursor, err
+	})
+	out := make([]guanxi.ID, len(evs))
+	for i, e := range evs {
+		out[i] = e.ID
 	}
+	return out, pages
 }
 
 // TestCareEventPaging: the event list pages newest first by id: every

@@ -18,33 +18,24 @@ func historyOf(p consent.EventPage, st consent.State, err error) ([]consent.Even
 }
 
 // allConsent pages through customer id's ledger limit rows at a time and
-// returns the ids in the order read with the number of pages.
+// returns the ids in the order read with the number of pages; every row
+// must be that customer's.
 func allConsent(t *testing.T, svc *consent.Service, a guanxi.Actor, id guanxi.ID, limit int) ([]guanxi.ID, int) {
 	t.Helper()
-	var out []guanxi.ID
 	q := consent.EventQuery{Limit: limit}
-	for pages := 1; ; pages++ {
+	evs, pages := walkPages(t, min(limit, consent.MaxEventLimit), func(cursor string) ([]consent.Event, string, error) {
+		q.Cursor = cursor
 		p, _, err := svc.History(context.Background(), a, id, q)
-		if err != nil {
-			t.Fatalf("page %d (limit %d): %v", pages, limit, err)
+		return p.Items, p.NextCursor, err
+	})
+	out := make([]guanxi.ID, len(evs))
+	for i, e := range evs {
+		if e.CustomerID != id {
+			t.Fatalf("row %d of customer %d", e.ID, e.CustomerID)
 		}
-		if size := min(limit, consent.MaxEventLimit); len(p.Items) > size || (p.NextCursor != "" && len(p.Items) != size) {
-			t.Fatalf("page %d (limit %d): %d rows, next %q", pages, limit, len(p.Items), p.NextCursor)
-		}
-		for _, e := range p.Items {
-			if e.CustomerID != id {
-				t.Fatalf("page %d: row %d of customer %d", pages, e.ID, e.CustomerID)
-			}
-			out = append(out, e.ID)
-		}
-		if p.NextCursor == "" {
-			return out, pages
-		}
-		if pages > 1000 {
-			t.Fatal("the cursor never ends")
-		}
-		q.Cursor = p.NextCursor
+		out[i] = e.ID
 	}
+	return out, pages
 }
 
 // TestConsentHistoryPaging: the ledger pages newest first by id: every

@@ -20,27 +20,17 @@ func erasuresOf(p privacy.ErasurePage, err error) ([]privacy.Erasure, error) { r
 // returns the ids in the order read with the number of pages.
 func allErasures(t *testing.T, svc *privacy.Service, a guanxi.Actor, limit int) ([]guanxi.ID, int) {
 	t.Helper()
-	var out []guanxi.ID
 	q := privacy.ErasureQuery{Limit: limit}
-	for pages := 1; ; pages++ {
+	es, pages := walkPages(t, min(limit, privacy.MaxErasureLimit), func(cursor string) ([]privacy.Erasure, string, error) {
+		q.Cursor = cursor
 		p, err := svc.Erasures(context.Background(), a, q)
-		if err != nil {
-			t.Fatalf("page %d (limit %d): %v", pages, limit, err)
-		}
-		if size := min(limit, privacy.MaxErasureLimit); len(p.Items) > size || (p.NextCursor != "" && len(p.Items) != size) {
-			t.Fatalf("page %d (limit %d): %d rows, next %q", pages, limit, len(p.Items), p.NextCursor)
-		}
-		for _, e := range p.Items {
-			out = append(out, e.ID)
-		}
-		if p.NextCursor == "" {
-			return out, pages
-		}
-		if pages > 1000 {
-			t.Fatal("the cursor never ends")
-		}
-		q.Cursor = p.NextCursor
+		return p.Items, p.NextCursor, err
+	})
+	out := make([]guanxi.ID, len(es))
+	for i, e := range es {
+		out[i] = e.ID
 	}
+	return out, pages
 }
 
 // TestErasurePaging: the erasure records page newest first by id: every

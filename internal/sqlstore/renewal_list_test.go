@@ -19,27 +19,15 @@ func dueOf(p renewal.DuePage, err error) ([]renewal.DueItem, error) { return p.I
 // every row with the number of pages read.
 func allDue(t *testing.T, svc *renewal.Service, a guanxi.Actor, q renewal.DueQuery, limit int) ([]renewal.DueItem, int) {
 	t.Helper()
-	var out []renewal.DueItem
-	q.Limit, q.Cursor = limit, ""
-	for pages := 1; ; pages++ {
+	q.Limit = limit
+	return walkPages(t, limit, func(cursor string) ([]renewal.DueItem, string, error) {
+		q.Cursor = cursor
 		p, err := svc.Due(context.Background(), a, q)
-		if err != nil {
-			t.Fatalf("page %d (limit %d): %v", pages, limit, err)
-		}
-		if len(p.Items) > limit || (p.NextCursor != "" && len(p.Items) != limit) {
-			t.Fatalf("page %d (limit %d): %d rows, next %q", pages, limit, len(p.Items), p.NextCursor)
-		}
-		out = append(out, p.Items...)
-		if p.NextCursor == "" {
-			return out, pages
-		}
-		if pages > 100 {
-			t.Fatal("the cursor never ends")
-		}
-		q.Cursor = p.NextCursor
-	}
+		return p.Items, p.NextCursor, err
+	})
 }
 
+// dueLine is one line per row: period, name and status.
 func dueLine(items []renewal.DueItem, names map[guanxi.ID]string) string {
 	var b []string
 	for _, d := range items {
