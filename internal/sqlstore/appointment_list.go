@@ -55,7 +55,7 @@ func (s *Store) ListAppointments(ctx context.Context, a guanxi.Actor, q appointm
 
 // parseAptCursor reads "unixnano.appointment-id".
 func parseAptCursor(c string) (time.Time, int64, error) {
-	bad := guanxi.Invalid(guanxi.Field("cursor", "validation.cursor"))
+	bad := errBadCursor()
 	nanos, rest, ok := strings.Cut(c, ".")
 	n, err := strconv.ParseInt(nanos, 10, 64)
 	if !ok || err != nil {

@@ -2,26 +2,11 @@ package sqlstore
 
 import (
 	"context"
-	"math"
 	"strconv"
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/consent"
 )
-
-// idCursor reads a newest-first keyset cursor: the last id shown, or ""
-// for the first page (every id is below MaxInt64). Anything else is
-// Invalid on field cursor.
-func idCursor(c string) (int64, error) {
-	if c == "" {
-		return math.MaxInt64, nil
-	}
-	id, err := strconv.ParseInt(c, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, guanxi.Invalid(guanxi.Field("cursor", "validation.cursor"))
-	}
-	return id, nil
-}
 
 // ConsentEvents returns one page of customer id's consent ledger, newest
 // first by id, with the current state (NotFound when out of a's scope).

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/renewal"
@@ -18,7 +17,7 @@ import (
 // next page exists without counting anything.
 func (s *Store) ListRenewalDue(ctx context.Context, a guanxi.Actor, q renewal.DueQuery) (renewal.DuePage, error) {
 	page := renewal.DuePage{Items: []renewal.DueItem{}}
-	afterDue, afterID, err := parseRenewalCursor(q.Cursor)
+	afterDue, afterID, err := dayCursor(q.Cursor)
 	if err != nil {
 		return page, err
 	}
@@ -64,22 +63,4 @@ func (s *Store) ListRenewalDue(ctx context.Context, a guanxi.Actor, q renewal.Du
 	}
 	page.Items = out
 	return page, nil
-}
-
-// parseRenewalCursor reads "YYYY-MM-DD.holding-id"; "" is the first page
-// (before every date and id).
-func parseRenewalCursor(c string) (string, int64, error) {
-	if c == "" {
-		return "", 0, nil
-	}
-	bad := guanxi.Invalid(guanxi.Field("cursor", "validation.cursor"))
-	due, rest, ok := strings.Cut(c, ".")
-	if _, err := time.Parse(time.DateOnly, due); !ok || err != nil {
-		return "", 0, bad
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id <= 0 {
-		return "", 0, bad
-	}
-	return due, id, nil
 }

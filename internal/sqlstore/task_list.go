@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"github.com/guanxi-crm/guanxi"
 	"github.com/guanxi-crm/guanxi/internal/task"
@@ -16,7 +15,7 @@ import (
 // reads one row more to know whether another follows, and counts nothing.
 func (s *Store) TaskPage(ctx context.Context, a guanxi.Actor, q task.ListQuery) (task.Page[task.Task], error) {
 	page := task.Page[task.Task]{Items: []task.Task{}}
-	afterDue, afterID, err := parseTaskCursor(q.Cursor)
+	afterDue, afterID, err := dayCursor(q.Cursor)
 	if err != nil {
 		return page, err
 	}
@@ -62,22 +61,4 @@ func (s *Store) TaskPage(ctx context.Context, a guanxi.Actor, q task.ListQuery) 
 		taskUTC(&page.Items[i])
 	}
 	return page, nil
-}
-
-// parseTaskCursor reads "YYYY-MM-DD.task-id"; "" is the first page (before
-// every day and id).
-func parseTaskCursor(c string) (string, int64, error) {
-	if c == "" {
-		return "", 0, nil
-	}
-	bad := guanxi.Invalid(guanxi.Field("cursor", "validation.cursor"))
-	due, rest, ok := strings.Cut(c, ".")
-	if !ok || !task.ValidDate(due) {
-		return "", 0, bad
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id <= 0 {
-		return "", 0, bad
-	}
-	return due, id, nil
 }
