@@ -4,9 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // QuickCheckAtOpen is the largest database checked with quick_check at
@@ -57,12 +61,38 @@ func checkSQLiteHeader(path string) error {
 	}
 	// The page count in the header is valid when the change counter matches
 	// "version valid for" (every writer since SQLite 3.7.0 keeps it).
+	// A checkpoint cut short by a crash (the WAL guard's TRUNCATE
+	// checkpoints copy many pages) can leave page 1 written, the file not
+	// yet extended, and every page still in the WAL, which SQLite replays
+	// at open; so with a WAL beside it a short file is left to recovery and
+	// the quick_check that follows it.
 	pages := int64(binary.BigEndian.Uint32(h[28:32]))
-	if binary.BigEndian.Uint32(h[24:28]) == binary.BigEndian.Uint32(h[92:96]) && pages*pageSize > fi.Size() {
+	if binary.BigEndian.Uint32(h[24:28]) == binary.BigEndian.Uint32(h[92:96]) && pages*pageSize > fi.Size() && !hasWAL(path) {
 		return errDamaged(path, fmt.Sprintf("truncated: its header counts %d pages (%d bytes), the file holds %d bytes",
 			pages, pages*pageSize, fi.Size()))
 	}
 	return nil
+}
+
+// isCorrupt reports a SQLite error that means a damaged file
+// (SQLITE_CORRUPT, SQLITE_NOTADB), as the first read after a WAL recovery
+// can answer.
+func isCorrupt(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
+}
+
+// hasWAL reports whether a non-empty WAL file lies beside the database.
+func hasWAL(path string) bool {
+	fi, err := os.Stat(path + "-wal")
+	return err == nil && fi.Size() > 0
 }
 
 // SQLiteSize is the size of the SQLite database file (0 on PostgreSQL).

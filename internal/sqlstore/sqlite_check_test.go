@@ -58,6 +58,21 @@ func TestDamagedDatabaseRefused(t *testing.T) {
 		}
 		refused(t, path, "truncated")
 	})
+	// A crash inside a checkpoint can leave the file shorter than its
+	// header with every page still in the WAL: that is left to SQLite's
+	// recovery, and a truncated file with a WAL that does not hold the
+	// missing pages is still refused once recovery has read it.
+	t.Run("truncated beside a WAL", func(t *testing.T) {
+		path := fresh(t)
+		fi, _ := os.Stat(path)
+		if err := os.Truncate(path, fi.Size()/2); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+"-wal", make([]byte, 4096), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, path, "malformed")
+	})
 	t.Run("garbage page", func(t *testing.T) {
 		path := fresh(t)
 		f, err := os.OpenFile(path, os.O_RDWR, 0)

@@ -159,6 +159,9 @@ func (s *Store) openSQLite(ctx context.Context, dsn string, opt Options) error {
 	w.SetConnMaxLifetime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
+		if isCorrupt(err) {
+			return errDamaged(path, err.Error())
+		}
 		return fmt.Errorf("open %s: %w", path, err)
 	}
 	s.w = w
